@@ -1,0 +1,18 @@
+// Op builders: each computes its forward now and, when the tape is recording and an input needs
+// a gradient, pushes the entry its backward will need. Outputs are allocated on the tape.
+#pragma once
+#include "autograd/tape.h"
+
+namespace mg {
+
+Tensor * op_encoder(Tape & tape, const int * ids, int B, int T, Tensor * wte, Tensor * wpe);
+Tensor * op_matmul(Tape & tape, Tensor * x, Tensor * weight);
+Tensor * op_rmsnorm(Tape & tape, Tensor * x, Tensor * weight);
+Tensor * op_attention(Tape & tape, Tensor * qkv, int B, int T, int NH);
+Tensor * op_gelu(Tape & tape, Tensor * x);
+Tensor * op_residual(Tape & tape, Tensor * a, Tensor * b);
+Tensor * op_concat(Tape & tape, Tensor * a, Tensor * b);
+// Returns the mean loss over the rows; the recorded gradient is scale * d(mean loss).
+float op_crossentropy(Tape & tape, Tensor * logits, const int * targets, float scale);
+
+}  // namespace mg

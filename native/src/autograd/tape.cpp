@@ -1,0 +1,88 @@
+#include "autograd/tape.h"
+
+#include <cstring>
+#include <new>
+
+#include "core/error.h"
+#include "kernels/dispatch.h"
+
+namespace mg {
+
+Tape::Tape() : acts(size_t(4) << 20), grads(size_t(4) << 20) { entries_.reserve(1024); }
+
+Tensor * Tape::new_tensor(size_t rows, int cols, bool with_grad) {
+    Tensor * t = new (acts.alloc_bytes(sizeof(Tensor))) Tensor();
+    t->rows = rows;
+    t->cols = cols;
+    t->data = acts.alloc_floats(t->size());
+    t->grad = (with_grad && recording) ? grads.alloc_floats(t->size()) : nullptr;
+    return t;
+}
+
+Tensor * Tape::zeros(size_t rows, int cols) {
+    Tensor * t = new_tensor(rows, cols, false);
+    std::memset(t->data, 0, t->size() * sizeof(float));
+    return t;
+}
+
+void Tape::push(const TapeEntry & e) {
+    if (entries_.size() == entries_.capacity()) entry_growths_++;
+    entries_.push_back(e);
+}
+
+void Tape::reset() {
+    entries_.clear();
+    acts.reset();
+    grads.reset();
+}
+
+size_t Tape::heap_allocs() const { return acts.block_allocs() + grads.block_allocs() + entry_growths_; }
+
+void Tape::backward(Tensor * out, const float * dout) {
+    MG_CHECK(!entries_.empty(), "backward() on an empty tape: nothing was recorded");
+    MG_CHECK(out || entries_.back().op == OP_KIND_CROSSENTROPY,
+             "backward() needs a recorded loss: the last op on the tape must be crossentropy");
+    grads.zero_used();
+    if (out) {
+        MG_CHECK(out->grad && dout, "backward(out, dout): out has no gradient or dout is missing");
+        std::memcpy(out->grad, dout, out->size() * sizeof(float));
+    }
+    for (size_t i = entries_.size(); i-- > 0;) {
+        const TapeEntry & e = entries_[i];
+        Tensor * a = e.in[0];
+        Tensor * b = e.in[1];
+        float * da = a ? a->grad : nullptr;
+        float * db = b ? b->grad : nullptr;
+        const float * dout = e.out ? e.out->grad : nullptr;
+        switch (e.op) {
+            case OP_KIND_ENCODER:
+                encoder_backward(da, db, dout, e.ids, e.B, e.T, a->cols);
+                break;
+            case OP_KIND_MATMUL:
+                matmul_backward(da, db, dout, a->data, b->data, a->rows, a->cols, int(b->rows));
+                break;
+            case OP_KIND_RMSNORM:
+                rmsnorm_backward(da, db, dout, a->data, b->data, e.saved, a->rows, a->cols);
+                break;
+            case OP_KIND_ATTENTION:
+                attention_backward(da, dout, a->data, e.saved, e.B, e.T, a->cols / 3, e.NH);
+                break;
+            case OP_KIND_GELU:
+                gelu_backward(da, dout, a->data, a->size());
+                break;
+            case OP_KIND_RESIDUAL:
+                residual_backward(da, db, dout, a->size());
+                break;
+            case OP_KIND_CONCAT:
+                concat_backward(da, db, dout, a->rows, a->cols, b->cols);
+                break;
+            case OP_KIND_CROSSENTROPY:
+                crossentropy_backward(da, e.saved, e.ids, e.scale / float(a->rows), a->rows, a->cols);
+                break;
+            default:
+                MG_THROW("unknown op on the tape");
+        }
+    }
+}
+
+}  // namespace mg

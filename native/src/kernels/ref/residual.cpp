@@ -1,0 +1,21 @@
+// residual: elementwise sum of two streams.
+//   out = a + b;  da += dout;  db += dout
+// out, a, b (N)
+#include "kernels/ref/ref.h"
+
+namespace mg {
+
+void residual_forward_ref(float * out, const float * a, const float * b, size_t N) {
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < N; i++) out[i] = a[i] + b[i];
+}
+
+void residual_backward_ref(float * da, float * db, const float * dout, size_t N) {
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < N; i++) {
+        if (da) da[i] += dout[i];
+        if (db) db[i] += dout[i];
+    }
+}
+
+}  // namespace mg

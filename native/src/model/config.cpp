@@ -1,0 +1,95 @@
+#include "model/config.h"
+
+#include <cmath>
+#include <sstream>
+
+#include "core/error.h"
+
+namespace mg {
+
+int ModelConfig::default_passes() const {
+    if (!recurrent()) return 1;
+    int p = int(std::lround(mean_passes));
+    return p < 1 ? 1 : p;
+}
+
+const std::vector<std::string> & model_preset_names() {
+    static const std::vector<std::string> names = {"micro", "8gb", "16gb", "small", "medium"};
+    return names;
+}
+
+ModelConfig model_preset(const std::string & name) {
+    struct Shape { const char * name; int C, L, NH, T, H; };
+    // micro/small/medium follow the original README's model table; 8gb/16gb are its recommended
+    // configurations for 8 GB and 16 GB Pi 5 boards.
+    static const Shape shapes[] = {
+        {"micro", 64, 2, 2, 64, 256},     {"8gb", 128, 4, 4, 64, 512},        {"16gb", 256, 6, 8, 128, 1024},
+        {"small", 256, 6, 4, 128, 1024}, {"medium", 512, 8, 8, 256, 2048},
+    };
+    for (const Shape & s : shapes) {
+        if (name != s.name) continue;
+        ModelConfig c;
+        c.embed_dim = s.C;
+        c.num_layers = s.L;
+        c.num_heads = s.NH;
+        c.max_seq_len = s.T;
+        c.hidden_dim = s.H;
+        // two layers leave nothing to split: the whole stack is the shared core
+        c.prelude_layers = s.L >= 4 ? 1 : 0;
+        c.coda_layers = s.L >= 4 ? 1 : 0;
+        return c;
+    }
+    std::string list;
+    for (auto & n : model_preset_names()) list += (list.empty() ? "" : ", ") + n;
+    MG_THROW_HINT("unknown preset '" + name + "'", "choose one of: " + list);
+}
+
+void validate_config(const ModelConfig & c) {
+    auto positive = [](int v, const char * name) {
+        if (v < 1) MG_THROW_HINT(std::string(name) + " must be at least 1 (got " + std::to_string(v) + ")",
+                                 std::string("set --") + name + " to a positive number");
+    };
+    positive(c.vocab_size, "vocab_size");
+    positive(c.embed_dim, "embed_dim");
+    positive(c.num_layers, "num_layers");
+    positive(c.num_heads, "num_heads");
+    positive(c.max_seq_len, "max_seq_len");
+    positive(c.hidden_dim, "hidden_dim");
+    if (c.embed_dim % c.num_heads != 0)
+        MG_THROW_HINT("embed_dim (" + std::to_string(c.embed_dim) + ") must be divisible by num_heads (" +
+                          std::to_string(c.num_heads) + ")",
+                      "pick num_heads that divides embed_dim, e.g. embed_dim 128 with 4 heads");
+    if (c.max_seq_len > 4096)
+        MG_THROW_HINT("max_seq_len " + std::to_string(c.max_seq_len) + " is too large (limit 4096)",
+                      "a character model on a Pi wants 64 to 512");
+    if (c.prelude_layers < 0 || c.coda_layers < 0)
+        MG_THROW("prelude_layers and coda_layers cannot be negative");
+    if (c.core_layers() < 1)
+        MG_THROW_HINT("prelude_layers + coda_layers (" + std::to_string(c.prelude_layers + c.coda_layers) +
+                          ") must leave at least one core layer out of num_layers (" + std::to_string(c.num_layers) +
+                          ")",
+                      "lower --prelude_layers/--coda_layers or raise --num_layers");
+    if (c.max_passes < 1 || c.max_passes > 64)
+        MG_THROW_HINT("max_passes must be in [1, 64] (got " + std::to_string(c.max_passes) + ")",
+                      "use --max_passes 1 for a plain GPT, 2 to 8 for recursion");
+    if (!(c.mean_passes >= 1.0f) || c.mean_passes > float(c.max_passes))
+        MG_THROW_HINT("mean_passes must be in [1, max_passes]", "e.g. --mean_passes 2 --max_passes 4");
+    if (c.backprop_passes < 1 || c.backprop_passes > c.max_passes)
+        MG_THROW_HINT("backprop_passes must be in [1, max_passes] (got " + std::to_string(c.backprop_passes) + ")",
+                      "gradients flow through the last k passes; k = 2 is a good default");
+}
+
+std::string describe_config(const ModelConfig & c) {
+    std::ostringstream s;
+    s << "vocab " << c.vocab_size << ", embed " << c.embed_dim << ", layers " << c.num_layers << ", heads "
+      << c.num_heads << ", seq " << c.max_seq_len << ", hidden " << c.hidden_dim;
+    if (c.recurrent())
+        s << "; recursion: prelude " << c.prelude_layers << " + core " << c.core_layers() << " x passes + coda "
+          << c.coda_layers << ", mean passes " << c.mean_passes << ", max " << c.max_passes << ", backprop through last "
+          << c.backprop_passes;
+    else
+        s << "; no recursion (plain GPT)";
+    return s.str();
+}
+
+}  // namespace mg

@@ -1,0 +1,161 @@
+#include "tokenizer/tokenizer.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <set>
+
+#include "core/error.h"
+
+namespace mg {
+
+static const char * const kMarkers[NUM_SPECIAL_TOKENS] = {"<|eot|>", "<|user|>", "<|assistant|>"};
+
+const char * Tokenizer::special_marker(int id) { return id >= 0 && id < NUM_SPECIAL_TOKENS ? kMarkers[id] : ""; }
+
+std::vector<uint32_t> utf8_decode(const std::string & text, const char * what) {
+    std::vector<uint32_t> out;
+    out.reserve(text.size());
+    const unsigned char * s = reinterpret_cast<const unsigned char *>(text.data());
+    const size_t n = text.size();
+    size_t i = 0;
+    while (i < n) {
+        uint32_t c = s[i];
+        int len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+        bool ok = len > 0 && i + len <= n;
+        uint32_t cp = len == 1 ? c : len == 2 ? (c & 0x1F) : len == 3 ? (c & 0x0F) : (c & 0x07);
+        for (int k = 1; ok && k < len; k++) {
+            if ((s[i + k] & 0xC0) != 0x80) ok = false;
+            cp = (cp << 6) | (s[i + k] & 0x3F);
+        }
+        // reject overlong forms, surrogates and values past U+10FFFF
+        static const uint32_t min_for_len[5] = {0, 0, 0x80, 0x800, 0x10000};
+        if (ok && (cp < min_for_len[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))) ok = false;
+        if (!ok)
+            MG_THROW_HINT(std::string(what) + " is not valid UTF-8 (bad byte 0x" +
+                              [&] { char b[8]; std::snprintf(b, sizeof b, "%02X", s[i]); return std::string(b); }() +
+                              " at byte offset " + std::to_string(i) + ")",
+                          "save the file as UTF-8 text (most editors offer this under 'Save with encoding')");
+        out.push_back(cp);
+        i += len;
+    }
+    return out;
+}
+
+void utf8_append(std::string & out, uint32_t cp) {
+    if (cp < 0x80) {
+        out += char(cp);
+    } else if (cp < 0x800) {
+        out += char(0xC0 | (cp >> 6));
+        out += char(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        out += char(0xE0 | (cp >> 12));
+        out += char(0x80 | ((cp >> 6) & 0x3F));
+        out += char(0x80 | (cp & 0x3F));
+    } else {
+        out += char(0xF0 | (cp >> 18));
+        out += char(0x80 | ((cp >> 12) & 0x3F));
+        out += char(0x80 | ((cp >> 6) & 0x3F));
+        out += char(0x80 | (cp & 0x3F));
+    }
+}
+
+Tokenizer::Tokenizer(std::vector<uint32_t> chars) : chars_(std::move(chars)) {
+    for (size_t i = 1; i < chars_.size(); i++)
+        MG_CHECK(chars_[i - 1] < chars_[i], "tokenizer vocabulary must be sorted and unique");
+}
+
+// Splits text into code points and special-marker positions: returns, per element, either a
+// code point or (when allow_special) ~id for a marker.
+static std::vector<int64_t> scan(const std::string & text, bool allow_special, const char * what) {
+    std::vector<int64_t> items;
+    if (!allow_special) {
+        for (uint32_t cp : utf8_decode(text, what)) items.push_back(cp);
+        return items;
+    }
+    size_t start = 0;
+    while (start <= text.size()) {
+        size_t best = std::string::npos;
+        int best_id = -1;
+        for (int id = 0; id < NUM_SPECIAL_TOKENS; id++) {
+            size_t at = text.find(kMarkers[id], start);
+            if (at < best) best = at, best_id = id;
+        }
+        std::string piece = text.substr(start, best == std::string::npos ? std::string::npos : best - start);
+        for (uint32_t cp : utf8_decode(piece, what)) items.push_back(cp);
+        if (best == std::string::npos) break;
+        items.push_back(~int64_t(best_id));
+        start = best + std::char_traits<char>::length(kMarkers[best_id]);
+    }
+    return items;
+}
+
+Tokenizer Tokenizer::from_text(const std::string & text) {
+    std::set<uint32_t> seen;
+    for (int64_t it : scan(text, true, "training text"))
+        if (it >= 0) seen.insert(uint32_t(it));
+    return Tokenizer(std::vector<uint32_t>(seen.begin(), seen.end()));
+}
+
+Tokenizer Tokenizer::ascii() {
+    std::vector<uint32_t> chars = {'\t', '\n'};
+    for (uint32_t c = 32; c < 127; c++) chars.push_back(c);
+    return Tokenizer(chars);
+}
+
+int Tokenizer::id_of(uint32_t cp) const {
+    auto it = std::lower_bound(chars_.begin(), chars_.end(), cp);
+    return (it != chars_.end() && *it == cp) ? NUM_SPECIAL_TOKENS + int(it - chars_.begin()) : -1;
+}
+
+static std::string describe_char(uint32_t cp) {
+    char code[16];
+    std::snprintf(code, sizeof code, "U+%04X", cp);
+    std::string shown;
+    if (cp == '\n') shown = "\\n";
+    else if (cp == '\t') shown = "\\t";
+    else if (cp < 32 || cp == 127) shown = "";
+    else utf8_append(shown, cp);
+    return shown.empty() ? std::string(code) : "'" + shown + "' (" + code + ")";
+}
+
+std::vector<int> Tokenizer::encode(const std::string & text, bool allow_special, const char * what) const {
+    std::vector<int> ids;
+    std::vector<uint32_t> missing;
+    for (int64_t it : scan(text, allow_special, what)) {
+        if (it < 0) {
+            ids.push_back(int(~it));
+            continue;
+        }
+        int id = id_of(uint32_t(it));
+        if (id < 0) {
+            if (std::find(missing.begin(), missing.end(), uint32_t(it)) == missing.end()) missing.push_back(uint32_t(it));
+            continue;
+        }
+        ids.push_back(id);
+    }
+    if (!missing.empty()) {
+        std::string list;
+        for (size_t i = 0; i < missing.size() && i < 8; i++) list += (i ? ", " : "") + describe_char(missing[i]);
+        if (missing.size() > 8) list += ", ... (" + std::to_string(missing.size()) + " in all)";
+        MG_THROW_HINT(std::string(what) + " has " + (missing.size() == 1 ? "a character" : "characters") +
+                          " the model never saw in training: " + list,
+                      "remove " + std::string(missing.size() == 1 ? "it" : "them") +
+                          ", or train on a corpus that contains " + (missing.size() == 1 ? "it" : "them") +
+                          " (the model knows " + std::to_string(chars_.size()) + " characters)");
+    }
+    return ids;
+}
+
+std::string Tokenizer::token_text(int id) const {
+    std::string s;
+    if (id >= NUM_SPECIAL_TOKENS && id < vocab_size()) utf8_append(s, chars_[id - NUM_SPECIAL_TOKENS]);
+    return s;
+}
+
+std::string Tokenizer::decode(const std::vector<int> & ids) const {
+    std::string s;
+    for (int id : ids) s += token_text(id);
+    return s;
+}
+
+}  // namespace mg

@@ -1,0 +1,177 @@
+#include "train/trainer.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/error.h"
+#include "core/hash.h"
+#include "kernels/dispatch.h"
+#include "train/schedule.h"
+
+namespace mg {
+
+uint64_t data_fingerprint(const std::vector<int> & tokens) {
+    Hasher h;
+    h.update(tokens.data(), tokens.size() * sizeof(int));
+    return h.digest();
+}
+
+Trainer::Trainer(GPT & model, const TrainConfig & config, const std::vector<int> & tokens)
+    : model_(model), tokens_(tokens) {
+    state_.config = config;
+    state_.rng = Rng(config.seed ^ 0x5eed0fda7aULL);  // a stream apart from the init stream
+    state_.data_hash = data_fingerprint(tokens);
+    state_.data_tokens = tokens.size();
+    state_.m.assign(model.num_params, 0.0f);
+    state_.v.assign(model.num_params, 0.0f);
+    setup();
+}
+
+Trainer::Trainer(GPT & model, TrainState state, const std::vector<int> & tokens)
+    : model_(model), state_(std::move(state)), tokens_(tokens) {
+    if (state_.data_tokens != tokens.size() || state_.data_hash != data_fingerprint(tokens))
+        MG_THROW_HINT("this data is not the data the checkpoint's run was trained on, so it cannot be resumed exactly",
+                      "resume with the original data file, or continue training on new data without --resume");
+    if (state_.m.size() != model.num_params || state_.v.size() != model.num_params)
+        MG_THROW("the checkpoint's optimizer state does not match the model's parameter count");
+    setup();
+}
+
+void Trainer::setup() {
+    validate_train_config(state_.config);
+    const ModelConfig & mc = model_.config;
+    T_ = state_.config.seq_len > 0 ? state_.config.seq_len : mc.max_seq_len;
+    if (T_ > mc.max_seq_len)
+        MG_THROW_HINT("--seq_len " + std::to_string(T_) + " exceeds the model's max_seq_len " +
+                          std::to_string(mc.max_seq_len),
+                      "lower --seq_len or raise --max_seq_len");
+    for (int id : tokens_)
+        MG_CHECK(id >= 0 && id < mc.vocab_size, "training data holds a token id outside the model's vocabulary");
+    // the val split must hold at least one window, the train split a few
+    size_t n = tokens_.size();
+    size_t n_val = std::max(size_t(T_ + 1), size_t(double(n) * state_.config.val_fraction));
+    if (n < n_val + size_t(T_) + 2)
+        MG_THROW_HINT("the data has " + std::to_string(n) + " characters; training with sequences of " +
+                          std::to_string(T_) + " needs at least " + std::to_string(n_val + T_ + 2),
+                      "use a larger text file, or a smaller --seq_len / --max_seq_len");
+    n_train_ = n - n_val;
+    gpt_enable_grads(model_);
+    inp_.resize(size_t(state_.config.batch_size) * T_);
+    tgt_.resize(inp_.size());
+}
+
+// Passes for one step: 1 + Poisson(mean - 1), clamped to [1, max_passes]. Its mean is the
+// configured mean (before clamping), and its spread teaches the core to work at many depths.
+int Trainer::sample_passes() {
+    const ModelConfig & c = model_.config;
+    if (!c.recurrent()) return 1;
+    int p = 1 + state_.rng.poisson(double(c.mean_passes) - 1.0);
+    return std::clamp(p, 1, c.max_passes);
+}
+
+// Fills inp_/tgt_ with batch_size windows: random offsets in the train split, or, for
+// evaluation, evenly spaced fixed offsets in the val split starting at window offset_base.
+void Trainer::load_batch(size_t offset_base, bool random) {
+    const int B = state_.config.batch_size;
+    const size_t n_val = tokens_.size() - n_train_;
+    const size_t val_windows = n_val - T_;  // >= 1 by setup()
+    for (int b = 0; b < B; b++) {
+        size_t start;
+        if (random) {
+            start = state_.rng.below(uint32_t(n_train_ - T_ - 1));
+        } else {
+            size_t total = size_t(state_.config.eval_batches) * B;
+            start = n_train_ + ((offset_base + b) * val_windows) / total;
+        }
+        for (int t = 0; t < T_; t++) {
+            inp_[size_t(b) * T_ + t] = tokens_[start + t];
+            tgt_[size_t(b) * T_ + t] = tokens_[start + t + 1];
+        }
+    }
+}
+
+// Global L2 norm of the gradients. Summed in fixed 64K chunks in double, then the chunks in
+// order, so the result does not depend on the thread count.
+static float grad_norm(const std::vector<float> & g) {
+    const size_t chunk = 65536, nchunks = (g.size() + chunk - 1) / chunk;
+    std::vector<double> partial(nchunks, 0.0);
+#pragma omp parallel for schedule(static)
+    for (size_t c = 0; c < nchunks; c++) {
+        double s = 0;
+        for (size_t i = c * chunk; i < std::min(g.size(), (c + 1) * chunk); i++) s += double(g[i]) * g[i];
+        partial[c] = s;
+    }
+    double total = 0;
+    for (double s : partial) total += s;
+    return float(std::sqrt(total));
+}
+
+StepStats Trainer::step() {
+    MG_CHECK(!done(), "the run has finished all its steps");
+    auto t0 = std::chrono::steady_clock::now();
+    const TrainConfig & c = state_.config;
+    const int B = c.batch_size;
+    StepStats st;
+    st.passes = sample_passes();
+    PassPlan plan;
+    plan.passes = st.passes;
+    plan.grad_passes = model_.config.backprop_passes;
+
+    gpt_zero_grads(model_);
+    double loss_sum = 0;
+    for (int micro = 0; micro < c.grad_accum; micro++) {
+        load_batch(0, true);
+        tape_.reset();
+        loss_sum += gpt_forward_loss(model_, tape_, inp_.data(), tgt_.data(), B, T_, plan, 1.0f / float(c.grad_accum));
+        tape_.backward();
+    }
+    tape_.reset();
+    st.train_loss = float(loss_sum / c.grad_accum);
+    if (!std::isfinite(st.train_loss))
+        MG_THROW_HINT("training diverged: the loss is not finite at step " + std::to_string(state_.step + 1),
+                      "lower --lr (e.g. halve it) or keep --grad_clip at 1");
+
+    st.grad_norm = grad_norm(model_.grads);
+    float scale = (c.grad_clip > 0 && st.grad_norm > c.grad_clip) ? c.grad_clip / st.grad_norm : 1.0f;
+    st.lr = lr_at(c, state_.step);
+    const int t = state_.step + 1;
+    for (int k = 0; k < PARAM_KIND_COUNT; k++) {
+        const ParamInfo & p = model_.info[k];
+        if (p.size == 0) continue;
+        adamw_update(model_.params.data() + p.offset, state_.m.data() + p.offset, state_.v.data() + p.offset,
+                     model_.grads.data() + p.offset, p.size, st.lr, c.beta1, c.beta2, c.adam_eps,
+                     p.decay ? c.weight_decay : 0.0f, scale, t);
+    }
+    state_.step++;
+    st.step = state_.step;
+    st.steps = c.steps;
+
+    bool eval_due = done() || (c.eval_interval > 0 && state_.step % c.eval_interval == 0);
+    double train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (eval_due) st.val_loss = evaluate();
+    st.tokens_per_sec = double(B) * T_ * c.grad_accum / std::max(train_seconds, 1e-9);
+    double total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    // ETA from a moving average of whole steps, evaluation included
+    avg_step_seconds_ = avg_step_seconds_ == 0 ? total_seconds : 0.9 * avg_step_seconds_ + 0.1 * total_seconds;
+    st.eta_seconds = avg_step_seconds_ * (c.steps - state_.step);
+    return st;
+}
+
+float Trainer::evaluate() {
+    const TrainConfig & c = state_.config;
+    PassPlan plan;
+    plan.passes = model_.config.default_passes();
+    bool was = tape_.recording;
+    tape_.recording = false;
+    double sum = 0;
+    for (int i = 0; i < c.eval_batches; i++) {
+        load_batch(size_t(i) * c.batch_size, false);
+        tape_.reset();
+        sum += gpt_forward_loss(model_, tape_, inp_.data(), tgt_.data(), c.batch_size, T_, plan, 1.0f);
+    }
+    tape_.reset();
+    tape_.recording = was;
+    return float(sum / c.eval_batches);
+}
+
+}  // namespace mg

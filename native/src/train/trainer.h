@@ -1,0 +1,77 @@
+// Trainer: one optimizer step at a time, so callers (the CLI loop, the Node binding's worker)
+// decide when to log, save, pause or stop.
+//   step: sample passes -> for each micro-batch: forward, backward (grads accumulate)
+//         -> clip -> AdamW -> val loss when due
+// The data split is fixed: the last val_fraction of the tokens is validation. Batches are random
+// windows of the training part, drawn from an Rng whose state the checkpoint carries, so a
+// resumed run continues the exact sequence of batches and passes.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <vector>
+
+#include "autograd/tape.h"
+#include "core/rng.h"
+#include "model/gpt.h"
+#include "train/config.h"
+
+namespace mg {
+
+// What a checkpoint stores to resume a run exactly.
+struct TrainState {
+    TrainConfig config;
+    int step = 0;                 // optimizer steps completed
+    Rng rng{0};                   // batch and pass sampling
+    uint64_t data_hash = 0;       // fingerprint of the token ids the run trains on
+    uint64_t data_tokens = 0;
+    std::vector<float> m, v;      // AdamW moments, in the flat parameter layout
+};
+
+struct StepStats {
+    int step = 0;                 // steps completed, after this one
+    int steps = 0;                // the run's total
+    int passes = 1;               // recursion passes sampled for this step
+    float train_loss = 0;         // mean over the step's micro-batches
+    float val_loss = -1;          // < 0 when not evaluated this step
+    float lr = 0;
+    float grad_norm = 0;          // before clipping
+    double tokens_per_sec = 0;    // this step
+    double eta_seconds = 0;       // remaining steps at the recent average pace
+};
+
+uint64_t data_fingerprint(const std::vector<int> & tokens);
+
+class Trainer {
+public:
+    // Starts a fresh run on `tokens`; the model must already hold its initial weights.
+    Trainer(GPT & model, const TrainConfig & config, const std::vector<int> & tokens);
+    // Continues a saved run. Throws if the data is not the data the run was trained on.
+    Trainer(GPT & model, TrainState state, const std::vector<int> & tokens);
+
+    StepStats step();
+    float evaluate();             // mean val loss at the model's default passes
+    bool done() const { return state_.step >= state_.config.steps; }
+    const TrainState & state() const { return state_; }
+    const TrainConfig & config() const { return state_.config; }
+    int seq_len() const { return T_; }
+    size_t train_tokens() const { return n_train_; }
+    size_t val_tokens() const { return tokens_.size() - n_train_; }
+    size_t heap_allocs() const { return tape_.heap_allocs(); }
+    size_t activation_bytes() const { return tape_.bytes_reserved(); }
+
+private:
+    void setup();
+    int sample_passes();
+    void load_batch(size_t offset_base, bool random);
+
+    GPT & model_;
+    TrainState state_;
+    const std::vector<int> & tokens_;
+    size_t n_train_ = 0;
+    int T_ = 0;
+    Tape tape_;
+    std::vector<int> inp_, tgt_;
+    double avg_step_seconds_ = 0;
+};
+
+}  // namespace mg

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# The microgpt CLI end to end: every flag of the original README's table, continuing and
+# resuming training, chat over stdin, the demo, and clean failures for bad input.
+# usage: test-cli.sh <path to microgpt> [runner prefix, e.g. "qemu-aarch64 -L ..."]
+set -u
+BIN="$1"
+RUN="${2:-}"
+MG="$RUN $BIN"
+W=$(mktemp -d /tmp/mg-cli-XXXXXX)
+trap 'rm -rf "$W"' EXIT
+fails=0
+ok()   { echo "  ok   $1"; }
+fail() { echo "  FAIL $1"; fails=$((fails + 1)); }
+# expect <name> <wanted exit code> <text the output must contain> -- command...
+expect() {
+  local name="$1" code="$2" needle="$3"; shift 4
+  local out rc
+  out=$("$@" 2>&1); rc=$?
+  if [ "$rc" != "$code" ]; then fail "$name: exit $rc, wanted $code"; echo "$out" | tail -5 | sed 's/^/       /'; return; fi
+  if [ -n "$needle" ] && ! grep -qF -- "$needle" <<<"$out"; then fail "$name: output lacks '$needle'"; echo "$out" | tail -5 | sed 's/^/       /'; return; fi
+  ok "$name"
+}
+
+# a small corpus of generated words (awk's srand makes it the same every run)
+awk 'BEGIN { srand(7); split("the a pi model learns small text from data and runs on cpu", w, " ");
+  for (i = 0; i < 6000; i++) { printf "%s%s", w[int(rand() * 12) + 1], (i % 11 == 10) ? ".\n" : " " } }' > "$W/data.txt"
+D="$W/data.txt"
+SMALL="--preset micro --batch_size 4 --eval_interval 10 --eval_batches 2 --log_interval 5"
+
+# --- the original README's flags
+expect "--train --data --steps --save_checkpoint" 0 "saved $W/m.bin after step 20 (done)" -- \
+  $MG --train --data "$D" --steps 20 $SMALL --save_checkpoint "$W/m.bin"
+expect "training prints step, loss, val, lr, tok/s, ETA" 0 "| val " -- \
+  $MG --train --data "$D" --steps 10 $SMALL
+out=$($MG --train --data "$D" --steps 10 $SMALL 2>&1)
+for f in "step " "loss " "lr " "tok/s" "ETA "; do grep -qF -- "$f" <<<"$out" || fail "training line lacks '$f'"; done
+expect "--load_checkpoint continues training into a new file" 0 "saved $W/m2.bin after step 10 (done)" -- \
+  $MG --train --data "$D" --steps 10 --load_checkpoint "$W/m.bin" --save_checkpoint "$W/m2.bin" --batch_size 4 --eval_batches 2
+expect "--generate --checkpoint --prompt" 0 "the" -- $MG --generate --checkpoint "$W/m2.bin" --prompt "the" --max_tokens 30
+expect "--generate with random weights" 0 "random weights" -- $MG --generate --prompt "Hello" --max_tokens 10 --preset micro
+expect "--chat --checkpoint, /quit ends" 0 "mean passes" -- \
+  bash -c "printf 'the model\n/quit\n' | $MG --chat --checkpoint '$W/m.bin' --max_tokens 20"
+expect "--chat ends at EOF" 0 "> " -- bash -c "printf 'the\n' | $MG --chat --checkpoint '$W/m.bin' --max_tokens 5"
+expect "--chat with random weights" 0 "random model" -- bash -c "printf 'Hi\n' | $MG --chat --max_tokens 5 --preset micro"
+expect "--chat: a character outside the vocab is an error, the chat goes on" 0 "never saw in training" -- \
+  bash -c "printf 'Z!\nthe\n' | $MG --chat --checkpoint '$W/m.bin' --max_tokens 5"
+
+# --- every option family runs
+expect "sampling and recursion flags" 0 "mean passes 3.00" -- $MG --generate --checkpoint "$W/m.bin" --prompt "a " \
+  --temperature 0.7 --top_k 10 --top_p 0.9 --repetition_penalty 1.2 --repetition_window 32 --seed 3 --passes 3 --max_tokens 20
+expect "adaptive passes report their mean" 0 "mean passes" -- $MG --generate --checkpoint "$W/m.bin" --passes 6 --adaptive --kl_threshold 0.01 --max_tokens 20
+expect "--stop ends before the stop string" 0 "stop_string" -- $MG --generate --checkpoint "$W/m.bin" --prompt "the" --stop " " --max_tokens 100
+expect "model, recursion and training flags" 0 "prelude 1 + core 1" -- $MG --train --data "$D" --steps 4 --embed_dim 32 --num_layers 3 \
+  --num_heads 4 --max_seq_len 32 --hidden_dim 64 --prelude_layers 1 --coda_layers 1 --mean_passes 1.5 --max_passes 3 --backprop_passes 1 \
+  --batch_size 2 --seq_len 16 --grad_accum 2 --lr 2e-3 --min_lr 1e-4 --warmup_steps 2 --weight_decay 0.05 --beta1 0.8 --beta2 0.95 \
+  --grad_clip 0.5 --eval_interval 2 --eval_batches 1 --val_fraction 0.2 --log_interval 1 --threads 1 --seed 5
+expect "--max_passes 1 is a plain GPT" 0 "no recursion" -- $MG --train --data "$D" --steps 2 $SMALL --max_passes 1
+expect "--info" 0 "training state: step 20 of 20" -- $MG --info --checkpoint "$W/m.bin"
+expect "--help lists the flags" 0 "--backprop_passes" -- $MG --help
+expect "--version" 0 "microgpt" -- $MG --version
+expect "no arguments runs the demo" 0 "sample with 3 recursion passes" -- $MG
+
+# --- Ctrl-C saves, and --resume continues the run exactly where it stopped
+$MG --train --data "$D" --steps 100000 $SMALL --save_checkpoint "$W/r.bin" --save_interval 0 > "$W/int.log" 2>&1 &
+pid=$!
+for i in $(seq 1 100); do grep -q "^step" "$W/int.log" && break; sleep 0.1; done
+kill -INT $pid; wait $pid; rc=$?
+if [ "$rc" = 130 ] && grep -q "(interrupted)" "$W/int.log"; then ok "Ctrl-C saves the checkpoint"; else fail "Ctrl-C: exit $rc"; tail -3 "$W/int.log"; fi
+expect "--resume continues the interrupted run" 0 "resuming after step" -- $MG --train --checkpoint "$W/r.bin" --data "$D" --resume --steps 30 --threads 1
+expect "--resume on other data is refused" 1 "not the data" -- bash -c "head -c 20000 '$D' > '$W/other.txt'; $MG --train --checkpoint '$W/r.bin' --data '$W/other.txt' --resume --steps 40"
+
+# --- bad input: clear errors, non-zero exits, no crash
+expect "unknown flag" 2 "usage: microgpt" -- $MG --bogus
+expect "unknown flag is named" 2 "unknown flag '--bogus'" -- $MG --bogus
+expect "missing value" 2 "--steps needs a value" -- $MG --train --data "$D" --steps
+expect "bad number" 2 "expected a whole number" -- $MG --train --data "$D" --steps ten
+expect "two modes" 2 "choose one mode" -- $MG --train --generate
+expect "--train without --data" 2 "--train needs --data" -- $MG --train
+expect "stray argument" 2 "unexpected argument" -- $MG --generate hello
+expect "missing data file" 1 "cannot open data file" -- $MG --train --data "$W/nope.txt"
+expect "heads must divide embed_dim" 1 "divisible by num_heads" -- $MG --train --data "$D" --embed_dim 30 --num_heads 4
+expect "unknown preset" 1 "choose one of: micro, 8gb, 16gb, small, medium" -- $MG --train --data "$D" --preset huge
+expect "missing checkpoint" 1 "cannot open checkpoint" -- $MG --generate --checkpoint "$W/nope.bin"
+printf 'garbage garbage garbage garbage' > "$W/junk.bin"
+expect "not a checkpoint" 1 "not a MicroGPT checkpoint" -- $MG --generate --checkpoint "$W/junk.bin"
+head -c 3000 "$W/m.bin" > "$W/trunc.bin"
+expect "truncated checkpoint" 1 "truncated" -- $MG --generate --checkpoint "$W/trunc.bin"
+expect "prompt character outside the vocab" 1 "never saw in training" -- $MG --generate --checkpoint "$W/m.bin" --prompt "Zebra"
+expect "architecture flags cannot change a checkpoint" 2 "cannot change the architecture" -- $MG --train --data "$D" --load_checkpoint "$W/m.bin" --embed_dim 128
+expect "--resume needs a checkpoint" 2 "--resume needs" -- $MG --train --data "$D" --resume
+printf '\xff\xfe bad' > "$W/bad.txt"
+expect "data that is not UTF-8" 1 "not valid UTF-8" -- $MG --train --data "$W/bad.txt"
+expect "data too small" 1 "needs at least" -- bash -c "printf 'tiny' > '$W/tiny.txt'; $MG --train --data '$W/tiny.txt' --preset micro"
+expect "unwritable save path" 1 "cannot create checkpoint" -- $MG --train --data "$D" --steps 2 $SMALL --save_checkpoint /nonexistent/dir/m.bin
+
+if [ "$fails" -gt 0 ]; then echo "test-cli: $fails failure(s)"; exit 1; fi
+echo "test-cli: all passed"

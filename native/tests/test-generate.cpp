@@ -1,0 +1,169 @@
+// Inference: the KV-cache decoder against the full forward, adaptive depth, the sampler, stop
+// strings, chat prompts and generation past the context length.
+#include <cmath>
+
+#include "autograd/tape.h"
+#include "generate/generate.h"
+#include "model/decoder.h"
+#include "test-util.h"
+
+using namespace mg;
+
+static void build(GPT & m, const Tokenizer & tok, bool recurrent) {
+    ModelConfig c;
+    c.vocab_size = tok.vocab_size();
+    c.embed_dim = 24, c.num_layers = 3, c.num_heads = 3, c.max_seq_len = 12, c.hidden_dim = 40;
+    c.prelude_layers = 1, c.coda_layers = 1;
+    c.max_passes = recurrent ? 4 : 1, c.mean_passes = recurrent ? 2 : 1, c.backprop_passes = recurrent ? 2 : 1;
+    gpt_build(m, c);
+    gpt_init_weights(m, 11);
+    Rng rng(3);  // larger weights than init, so logits differ visibly between positions and passes
+    for (auto & p : m.params) p += 0.1f * rng.normal();
+}
+
+// The decoder's logits at every position equal the full causal forward's.
+static void check_decoder_parity(bool recurrent, int passes) {
+    Tokenizer tok = Tokenizer::ascii();
+    GPT m;
+    build(m, tok, recurrent);
+    std::vector<int> ids = tok.encode("Hello, Pi 5!", false);  // 12 tokens = max_seq_len
+    Tape tape;
+    tape.recording = false;
+    PassPlan plan;
+    plan.passes = passes;
+    Tensor * full = gpt_forward(m, tape, ids.data(), 1, int(ids.size()), plan);
+    Decoder dec(m, passes);
+    double maxdiff = 0;
+    for (size_t t = 0; t < ids.size(); t++) {
+        const float * z = dec.feed(ids[t], passes, 0.0f);
+        for (int v = 0; v < m.config.vocab_size; v++)
+            maxdiff = std::max(maxdiff, double(std::fabs(z[v] - full->data[t * m.config.vocab_size + v])));
+    }
+    std::printf("  decoder vs full forward (%s, passes %d): maxdiff %.3g\n", recurrent ? "recursive" : "plain", passes,
+                maxdiff);
+    EXPECT(maxdiff < 1e-4);
+}
+
+int main() {
+    check_decoder_parity(false, 1);
+    check_decoder_parity(true, 1);
+    check_decoder_parity(true, 3);
+
+    Tokenizer tok = Tokenizer::ascii();
+    GPT m;
+    build(m, tok, true);
+
+    // more passes than training's max are allowed at inference; a plain model refuses them
+    {
+        GenerateConfig g;
+        g.passes = 6;
+        g.max_tokens = 5;
+        EXPECT(generate(m, tok, "ab", g).tokens == 5);
+        GPT plain;
+        build(plain, tok, false);
+        EXPECT_ERROR(generate(plain, tok, "ab", g), "without recursion");
+    }
+    // adaptive depth: a loose threshold stops early, a tight one runs every pass
+    {
+        GenerateConfig g;
+        g.passes = 8;
+        g.adaptive = true;
+        g.max_tokens = 20;
+        g.kl_threshold = 1e9f;
+        GenerateResult loose = generate(m, tok, "abc", g);
+        g.kl_threshold = 1e-30f;
+        GenerateResult tight = generate(m, tok, "abc", g);
+        std::printf("  adaptive mean passes: loose %.2f, tight %.2f\n", loose.mean_passes, tight.mean_passes);
+        EXPECT(std::fabs(loose.mean_passes - 2.0) < 1e-9);  // the earliest possible stop compares passes 1 and 2
+        EXPECT(std::fabs(tight.mean_passes - 8.0) < 1e-9);
+    }
+    // sampler: greedy, top-k 1 and a tiny top-p all pick the argmax; the penalty demotes repeats
+    {
+        std::vector<float> z = {0.1f, 2.0f, 1.9f, -1.0f};
+        SamplerConfig sc;
+        sc.repetition_penalty = 1.0f;
+        sc.temperature = 0;
+        EXPECT(Sampler(sc).sample(z.data(), 4, {}) == 1);
+        sc.temperature = 1, sc.top_k = 1;
+        EXPECT(Sampler(sc).sample(z.data(), 4, {}) == 1);
+        sc.top_k = 0, sc.top_p = 0.01f;
+        EXPECT(Sampler(sc).sample(z.data(), 4, {}) == 1);
+        sc.temperature = 0, sc.repetition_penalty = 1.5f;
+        EXPECT(Sampler(sc).sample(z.data(), 4, {1}) == 2);
+        // top-k 2 never draws outside the two likeliest
+        sc.temperature = 5, sc.top_k = 2, sc.top_p = 1, sc.repetition_penalty = 1;
+        Sampler s(sc);
+        int counts[4] = {};
+        for (int i = 0; i < 2000; i++) counts[s.sample(z.data(), 4, {})]++;
+        EXPECT(counts[0] == 0 && counts[3] == 0 && counts[1] > 600 && counts[2] > 600);
+        sc.top_p = 0;
+        EXPECT_ERROR(Sampler{sc}, "--top_p");
+    }
+    // seeds: the same seed repeats, another differs
+    {
+        GenerateConfig g;
+        g.max_tokens = 40;
+        g.sampler.temperature = 1.5f;
+        std::string a = generate(m, tok, "x", g).text, b = generate(m, tok, "x", g).text;
+        g.sampler.seed = 7;
+        std::string c = generate(m, tok, "x", g).text;
+        EXPECT(a == b && a != c);
+    }
+    // stop strings: the text ends before the stop, and the stream never shows any part of it
+    {
+        GenerateConfig g;
+        g.max_tokens = 200;
+        g.sampler.temperature = 2.0f;
+        g.sampler.top_k = 0;
+        g.sampler.top_p = 1;
+        std::string full = generate(m, tok, "", g).text;
+        EXPECT(full.size() == 200);
+        std::string stop = full.substr(50, 3);
+        size_t first = full.find(stop);
+        g.stop = {stop};
+        std::string streamed;
+        GenerateResult r = generate(m, tok, "", g, [&](const std::string & p) { streamed += p; return true; });
+        EXPECT(r.stop_reason == "stop_string" && r.text == full.substr(0, first) && streamed == r.text);
+        // cancelling from the callback stops generation
+        g.stop.clear();
+        int calls = 0;
+        GenerateResult c = generate(m, tok, "", g, [&](const std::string &) { return ++calls < 5; });
+        EXPECT(c.stop_reason == "cancelled" && c.tokens == 5);
+    }
+    // generating far past max_seq_len (12) keeps going by re-feeding the recent context
+    {
+        GenerateConfig g;
+        g.max_tokens = 100;
+        g.passes = 2;
+        EXPECT(generate(m, tok, std::string(30, 'a'), g).tokens == 100);
+    }
+    // chat: template, and oldest turns dropped to fit (budget: 12 - 12/4 = 9 tokens)
+    {
+        std::vector<ChatTurn> h = {{ChatRole::User, "hi"}, {ChatRole::Assistant, "yo"}, {ChatRole::User, "ok"}};
+        int dropped = -1;
+        std::vector<int> p = chat_prompt(tok, h, 64, &dropped);
+        std::vector<int> expect = {TOKEN_USER};
+        for (int id : tok.encode("hi", false)) expect.push_back(id);
+        expect.push_back(TOKEN_END_OF_TURN);
+        expect.push_back(TOKEN_ASSISTANT);
+        for (int id : tok.encode("yo", false)) expect.push_back(id);
+        expect.push_back(TOKEN_END_OF_TURN);
+        expect.push_back(TOKEN_USER);
+        for (int id : tok.encode("ok", false)) expect.push_back(id);
+        expect.push_back(TOKEN_END_OF_TURN);
+        expect.push_back(TOKEN_ASSISTANT);
+        EXPECT(p == expect && dropped == 0);
+        p = chat_prompt(tok, h, 12, &dropped);
+        EXPECT(dropped == 1 && p.size() == 9 && p[0] == TOKEN_ASSISTANT && p[4] == TOKEN_USER);
+        h.push_back({ChatRole::Assistant, "fine"});
+        h.push_back({ChatRole::User, "a very long message"});
+        p = chat_prompt(tok, h, 12, &dropped);
+        EXPECT(p.size() == 9 && p[0] == TOKEN_USER && p.back() == TOKEN_ASSISTANT);
+        EXPECT_ERROR(chat_prompt(tok, {{ChatRole::User, "caf\xc3\xa9"}}, 12), "never saw");
+        GenerateConfig g;
+        g.max_tokens = 30;
+        GenerateResult r = chat_reply(m, tok, h, g);
+        EXPECT(r.tokens <= 30 && (r.stop_reason == "max_tokens" || r.stop_reason == "end_of_turn"));
+    }
+    return mgtest::finish("test-generate");
+}
