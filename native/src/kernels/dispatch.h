@@ -4,33 +4,39 @@
 #pragma once
 #include "kernels/ref/ref.h"
 
-#if defined(__ARM_NEON)
-#define MG_KERNELS_ISA "scalar (NEON kernels pending)"
+#if defined(__ARM_NEON) && defined(__aarch64__)
+#include "kernels/arm/arm.h"
+#define MG_KERNELS_ISA "NEON"
+#define MG_KERNEL(op) op##_neon
 #elif defined(__AVX2__) && defined(__FMA__)
-#define MG_KERNELS_ISA "scalar (AVX2 kernels pending)"
+#include "kernels/x86/x86.h"
+#define MG_KERNELS_ISA "AVX2+FMA"
+#define MG_KERNEL(op) op##_avx2
 #else
 #define MG_KERNELS_ISA "scalar"
+#define MG_KERNEL(op) op##_ref
 #endif
 
 namespace mg {
 
-inline constexpr auto encoder_forward = encoder_forward_ref;
+inline constexpr auto encoder_forward = encoder_forward_ref;  // a gather: memory-bound, tiny
 inline constexpr auto encoder_backward = encoder_backward_ref;
-inline constexpr auto matmul_forward = matmul_forward_ref;
-inline constexpr auto matmul_backward = matmul_backward_ref;
-inline constexpr auto rmsnorm_forward = rmsnorm_forward_ref;
-inline constexpr auto rmsnorm_backward = rmsnorm_backward_ref;
-inline constexpr auto attention_forward = attention_forward_ref;
-inline constexpr auto attention_backward = attention_backward_ref;
-inline constexpr auto attention_decode = attention_decode_ref;
-inline constexpr auto gelu_forward = gelu_forward_ref;
-inline constexpr auto gelu_backward = gelu_backward_ref;
+inline constexpr auto matmul_forward = MG_KERNEL(matmul_forward);
+inline constexpr auto matmul_backward = MG_KERNEL(matmul_backward);
+inline constexpr auto rmsnorm_forward = MG_KERNEL(rmsnorm_forward);
+inline constexpr auto rmsnorm_backward = MG_KERNEL(rmsnorm_backward);
+inline constexpr auto attention_forward = MG_KERNEL(attention_forward);
+inline constexpr auto attention_backward = MG_KERNEL(attention_backward);
+inline constexpr auto attention_decode = MG_KERNEL(attention_decode);
+inline constexpr auto gelu_forward = MG_KERNEL(gelu_forward);
+inline constexpr auto gelu_backward = MG_KERNEL(gelu_backward);
+// elementwise sums and copies: the compiler vectorises the reference loops on its own
 inline constexpr auto residual_forward = residual_forward_ref;
 inline constexpr auto residual_backward = residual_backward_ref;
 inline constexpr auto concat_forward = concat_forward_ref;
 inline constexpr auto concat_backward = concat_backward_ref;
-inline constexpr auto crossentropy_forward = crossentropy_forward_ref;
-inline constexpr auto crossentropy_backward = crossentropy_backward_ref;
-inline constexpr auto adamw_update = adamw_update_ref;
+inline constexpr auto crossentropy_forward = MG_KERNEL(crossentropy_forward);
+inline constexpr auto crossentropy_backward = MG_KERNEL(crossentropy_backward);
+inline constexpr auto adamw_update = MG_KERNEL(adamw_update);
 
 }  // namespace mg

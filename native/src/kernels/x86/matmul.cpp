@@ -1,0 +1,65 @@
+// matmul, AVX2+FMA: out (N,OC) = inp (N,IC) . weight (OC,IC)^T and its two backward products,
+// all on the packed GEMM of kernels/gemm.h with a 6x16 microkernel; a GEMV for the decoder's
+// single rows.
+#include <immintrin.h>
+
+#include "kernels/gemm.h"
+#include "kernels/x86/vec-avx2.h"
+#include "kernels/x86/x86.h"
+
+namespace mg {
+
+// 6 rows x 16 columns: 12 accumulators + 2 B vectors + 1 broadcast = 15 of the 16 ymm registers.
+// Per k: 2 loads, 6 broadcasts, 12 FMAs, so the two FMA pipes, not the loads, set the pace.
+static void micro_6x16(size_t kc, const float * a, const float * b, float * c, size_t ldc, bool accumulate) {
+    __m256 acc[6][2];
+#pragma GCC unroll 6
+    for (int r = 0; r < 6; r++) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+    for (size_t k = 0; k < kc; k++) {
+        const __m256 b0 = _mm256_loadu_ps(b + k * 16), b1 = _mm256_loadu_ps(b + k * 16 + 8);
+#pragma GCC unroll 6
+        for (int r = 0; r < 6; r++) {
+            const __m256 ar = _mm256_broadcast_ss(a + k * 6 + r);
+            acc[r][0] = _mm256_fmadd_ps(ar, b0, acc[r][0]);
+            acc[r][1] = _mm256_fmadd_ps(ar, b1, acc[r][1]);
+        }
+    }
+#pragma GCC unroll 6
+    for (int r = 0; r < 6; r++) {
+        float * cr = c + r * ldc;
+        if (accumulate) {
+            acc[r][0] = _mm256_add_ps(_mm256_loadu_ps(cr), acc[r][0]);
+            acc[r][1] = _mm256_add_ps(_mm256_loadu_ps(cr + 8), acc[r][1]);
+        }
+        _mm256_storeu_ps(cr, acc[r][0]);
+        _mm256_storeu_ps(cr + 8, acc[r][1]);
+    }
+}
+
+static const GemmMicro kMicro = {6, 16, micro_6x16};
+
+// Below this many rows the packing does not pay: each output is a dot product of two
+// contiguous rows, streamed once (the decoder's batch-1 step is memory-bound).
+static constexpr size_t kGemvRows = 4;
+
+static void gemv_avx2(float * y, const float * x, const float * w, int IC, int OC) {
+    // split over output rows; a fork costs microseconds, so small layers stay on one thread
+#pragma omp parallel for schedule(static) if (size_t(OC) * IC >= 32768)
+    for (int o = 0; o < OC; o++) y[o] = dot_avx2(x, w + size_t(o) * IC, IC);
+}
+
+void matmul_forward_avx2(float * out, const float * inp, const float * weight, size_t N, int IC, int OC) {
+    if (N < kGemvRows) {
+        for (size_t n = 0; n < N; n++) gemv_avx2(out + n * OC, inp + n * IC, weight, IC, OC);
+        return;
+    }
+    gemm(kMicro, out, OC, inp, IC, 1, weight, 1, IC, N, OC, IC, false);
+}
+
+void matmul_backward_avx2(float * dinp, float * dweight, const float * dout, const float * inp, const float * weight,
+                          size_t N, int IC, int OC) {
+    if (dinp) gemm(kMicro, dinp, IC, dout, OC, 1, weight, IC, 1, N, IC, OC, true);
+    if (dweight) gemm(kMicro, dweight, IC, dout, 1, OC, inp, IC, 1, OC, IC, N, true);
+}
+
+}  // namespace mg
