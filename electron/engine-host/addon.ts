@@ -1,0 +1,70 @@
+// The engine addon as the engine process sees it: its types, and where to find the .node file.
+import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
+import type { EngineInfo, GenerationResult, ModelShape, SamplingSettings, TrainSettings } from '../common/types'
+import type { HostModelInfo } from '../common/engine-protocol'
+
+export interface AddonTrainRequest {
+  dataPath: string
+  checkpointPath?: string
+  initFrom?: string
+  resume?: boolean
+  model?: Partial<ModelShape> & { preset?: string }
+  train?: TrainSettings
+  saveInterval?: number
+  threads?: number
+}
+
+export interface AddonTrainResult {
+  status: 'finished' | 'stopped'
+  step: number
+  steps: number
+  checkpointPath: string | null
+  valLoss: number | null
+}
+
+export interface AddonTrainingJob {
+  readonly done: Promise<AddonTrainResult>
+  pause(): void
+  resume(): void
+  stop(): void
+}
+
+export interface AddonModel {
+  info(): HostModelInfo
+  generate(
+    request: SamplingSettings & { prompt?: string; history?: { role: string; text: string }[]; threads?: number },
+    onText: (piece: string) => void,
+  ): { done: Promise<GenerationResult>; cancel(): void }
+}
+
+export interface Addon {
+  version(): string
+  buildInfo(): Omit<EngineInfo, 'pid'>
+  presets(): { name: string; model: ModelShape & { vocabSize: number } }[]
+  countParams(config: Partial<ModelShape> & { preset?: string; vocabSize: number }): number
+  TrainingJob: new (request: AddonTrainRequest, onEvent: (event: Record<string, unknown> & { type: string }) => void) => AddonTrainingJob
+  loadModel(path: string): Promise<AddonModel>
+}
+
+/** Candidate locations, first match wins: an explicit override, the packaged app, the source tree. */
+export function addonCandidates(hostDir: string): string[] {
+  const list: string[] = []
+  if (process.env.MICROGPT_ADDON) list.push(process.env.MICROGPT_ADDON)
+  const resources = (process as { resourcesPath?: string }).resourcesPath
+  if (resources) list.push(join(resources, 'native', 'microgpt.node'))
+  list.push(join(hostDir, '..', '..', 'native', 'out', 'Release', 'microgpt.node'))
+  return list
+}
+
+export function loadAddon(hostDir: string): Addon {
+  const candidates = addonCandidates(hostDir)
+  const found = candidates.find((p) => existsSync(p))
+  if (!found)
+    throw Object.assign(new Error(`the engine addon (microgpt.node) was not found; looked in: ${candidates.join(', ')}`), {
+      code: 'ENGINE_MISSING',
+      hint: 'run `npm install` (or `npm run build:native`) to build it',
+    })
+  return createRequire(__filename)(found) as Addon
+}

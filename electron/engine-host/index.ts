@@ -1,0 +1,100 @@
+// The engine process: runs the addon off the app's main process so the window never waits on
+// training, and so a crash here (or an OOM kill) costs the run, not the app. Runs as an Electron
+// utilityProcess in the app and as a Node child process in serve mode and tests.
+import { statSync } from 'node:fs'
+import { toErrorShape } from '../common/errors'
+import type { HostMessage, HostMethod, HostMethods, HostRequest, HostTrainEvent } from '../common/engine-protocol'
+import { loadAddon, type Addon, type AddonModel, type AddonTrainingJob } from './addon'
+import { connectPort } from './port'
+
+const port = connectPort()
+const send = (m: HostMessage): void => port.send(m)
+
+let addon: Addon | null = null
+let loadError: unknown = null
+try {
+  addon = loadAddon(__dirname)
+} catch (e) {
+  loadError = e
+}
+function engine(): Addon {
+  if (!addon) throw loadError
+  return addon
+}
+
+const trainings = new Map<string, AddonTrainingJob>()
+const generations = new Map<string, { cancel(): void }>()
+// Loaded models, keyed by path and reused while the file is unchanged (a running training
+// replaces its checkpoint on every autosave).
+const models = new Map<string, { mtimeMs: number; model: Promise<AddonModel> }>()
+
+function loadModel(path: string): Promise<AddonModel> {
+  let mtimeMs: number
+  try {
+    mtimeMs = statSync(path).mtimeMs
+  } catch {
+    return engine().loadModel(path) // let the engine report the missing file in its words
+  }
+  const cached = models.get(path)
+  if (cached && cached.mtimeMs === mtimeMs) return cached.model
+  const model = engine().loadModel(path)
+  models.set(path, { mtimeMs, model })
+  model.catch(() => models.delete(path))
+  return model
+}
+
+function job<T>(map: Map<string, T>, jobId: string): T {
+  const j = map.get(jobId)
+  if (!j) throw Object.assign(new Error(`no job ${jobId} is running`), { code: 'NOT_FOUND' })
+  return j
+}
+
+const handlers: { [M in HostMethod]: (params: HostMethods[M][0]) => HostMethods[M][1] | Promise<HostMethods[M][1]> } = {
+  'engine.info': () => ({ ...engine().buildInfo(), pid: process.pid }),
+  'engine.presets': () => engine().presets(),
+  'engine.countParams': (p) => engine().countParams(p),
+  'train.start': (p) => {
+    const { jobId, ...request } = p
+    const emit = (event: HostTrainEvent): void => send({ kind: 'train', jobId, event })
+    const training = new (engine().TrainingJob)(request, (e) => emit(e as unknown as HostTrainEvent))
+    trainings.set(jobId, training)
+    training.done.then(
+      (r) => emit({ type: r.status, step: r.step, steps: r.steps, checkpointPath: r.checkpointPath, valLoss: r.valLoss }),
+      (e) => emit({ type: 'failed', error: toErrorShape(e) }),
+    )
+    training.done.finally(() => trainings.delete(jobId)).catch(() => {})
+  },
+  'train.pause': (p) => job(trainings, p.jobId).pause(),
+  'train.resume': (p) => job(trainings, p.jobId).resume(),
+  'train.stop': (p) => job(trainings, p.jobId).stop(),
+  'model.info': async (p) => (await loadModel(p.checkpointPath)).info(),
+  'generate.start': async (p) => {
+    const { jobId, checkpointPath, ...request } = p
+    const model = await loadModel(checkpointPath)
+    const g = model.generate(request, (text) => send({ kind: 'generate', jobId, event: { type: 'token', text } }))
+    generations.set(jobId, g)
+    g.done.then(
+      (result) => send({ kind: 'generate', jobId, event: { type: 'done', result } }),
+      (e) => send({ kind: 'generate', jobId, event: { type: 'error', error: toErrorShape(e) } }),
+    )
+    g.done.finally(() => generations.delete(jobId)).catch(() => {})
+  },
+  'generate.cancel': (p) => job(generations, p.jobId).cancel(),
+}
+
+port.onMessage(async (raw) => {
+  const req = raw as HostRequest
+  if (!req || typeof req.id !== 'number' || !(req.method in handlers)) return
+  try {
+    const handler = handlers[req.method] as (params: unknown) => unknown
+    const value = await handler(req.params)
+    send({ kind: 'response', id: req.id, ok: true, value })
+  } catch (e) {
+    // TypeError / RangeError from the addon are the caller's mistake, not the engine's
+    const shape = toErrorShape(e)
+    if (e instanceof TypeError || e instanceof RangeError) shape.code = 'BAD_REQUEST'
+    send({ kind: 'response', id: req.id, ok: false, error: shape })
+  }
+})
+port.onParentGone(() => process.exit(0))
+send({ kind: 'ready', pid: process.pid })

@@ -1,0 +1,104 @@
+// The back end: every service, built once, behind the contract's handlers and one event bus.
+// The Electron main process and serve mode each create one and wire it to their transport.
+import { readFileSync } from 'node:fs'
+import type { Handlers } from '../common/contract'
+import type { ModelEstimateRequest } from '../common/types'
+import { ChatsService } from './chats'
+import { CheckpointsService } from './checkpoints'
+import { DatasetsService, type CatalogEntry } from './datasets'
+import { EngineClient, type SpawnEngine } from './engine-client'
+import { EventBus } from './event-bus'
+import { GenerationService } from './generation'
+import { dataPaths, type DataPaths } from './paths'
+import { SettingsService } from './settings'
+import { systemInfo } from './system'
+import { TrainingService } from './training'
+import { object, optionalInt } from './validate'
+
+export interface BackendOptions {
+  dataRoot: string
+  catalogFile: string
+  spawnEngine: SpawnEngine
+  appVersion: string
+  transport: 'ipc' | 'websocket'
+}
+
+export interface Backend {
+  handlers: Handlers
+  events: EventBus
+  engine: EngineClient
+  paths: DataPaths
+  dispose(): Promise<void>
+}
+
+export function readCatalog(file: string): CatalogEntry[] {
+  const parsed = JSON.parse(readFileSync(file, 'utf8')) as { datasets: CatalogEntry[] }
+  return parsed.datasets
+}
+
+export async function createBackend(o: BackendOptions): Promise<Backend> {
+  const paths = dataPaths(o.dataRoot)
+  const events = new EventBus()
+  const engine = new EngineClient(o.spawnEngine)
+  engine.onStatus((s) => events.emit('engine.onStatus', s))
+  const settings = new SettingsService(paths.settings)
+  const datasets = new DatasetsService(paths.datasets, readCatalog(o.catalogFile), (p) => events.emit('datasets.onProgress', p))
+  const training = new TrainingService(paths, engine, datasets, settings, events)
+  await training.init()
+  const checkpoints = new CheckpointsService(paths, training)
+  const generation = new GenerationService(engine, training, settings, events)
+  const chats = new ChatsService(paths.chats, generation, training)
+
+  const handlers: Handlers = {
+    system: { info: async () => systemInfo(paths.root, o.appVersion, o.transport) },
+    engine: { info: () => engine.call('engine.info', undefined) },
+    settings: { get: () => settings.get(), update: (p) => settings.update(p) },
+    datasets: {
+      list: () => datasets.list(),
+      download: (p) => datasets.download(p),
+      cancelDownload: (p) => datasets.cancelDownload(p),
+      import: (p) => datasets.import(p),
+      remove: (p) => datasets.remove(p),
+    },
+    models: {
+      presets: async () => (await engine.call('engine.presets', undefined)).map((p) => {
+        const { vocabSize: _v, ...model } = p.model
+        return { name: p.name, model }
+      }),
+      estimate: async (p: ModelEstimateRequest) => {
+        const req = object(p, 'the estimate request') as unknown as ModelEstimateRequest
+        const vocabSize = optionalInt(req.vocabSize, 'vocabSize', 1, 1 << 24) ?? 0
+        const params = await engine.call('engine.countParams', { ...req, vocabSize })
+        return { params, weightBytes: params * 4, trainingStateBytes: params * 16 }
+      },
+    },
+    training: {
+      start: (p) => training.start(p),
+      pause: (p) => training.pause(p),
+      resume: (p) => training.resume(p),
+      stop: (p) => training.stop(p),
+      continue: (p) => training.continue(p),
+      list: async () => training.list(),
+    },
+    checkpoints: { list: () => checkpoints.list(), remove: (p) => checkpoints.remove(p) },
+    generation: { start: (p) => generation.start(p), cancel: (p) => generation.cancel(p) },
+    chats: {
+      list: () => chats.list(),
+      get: (p) => chats.get(p),
+      create: (p) => chats.create(p),
+      remove: (p) => chats.remove(p),
+      reply: (p) => chats.reply(p),
+    },
+  }
+
+  return {
+    handlers,
+    events,
+    engine,
+    paths,
+    async dispose() {
+      await training.stopAll(15_000) // every running run saves before the engine goes
+      await engine.shutdown()
+    },
+  }
+}

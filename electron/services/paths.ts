@@ -1,0 +1,39 @@
+// Where the app keeps its files, under one data folder.
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+
+export interface DataPaths {
+  root: string
+  datasets: string // <id>.txt and <id>.json
+  checkpoints: string // <runId>.bin
+  runs: string // <runId>.json
+  chats: string // <chatId>.json
+  settings: string // settings.json
+}
+
+export function dataPaths(root: string): DataPaths {
+  return {
+    root,
+    datasets: join(root, 'datasets'),
+    checkpoints: join(root, 'checkpoints'),
+    runs: join(root, 'runs'),
+    chats: join(root, 'chats'),
+    settings: join(root, 'settings.json'),
+  }
+}
+
+/** Serve mode's default data folder (the Electron app uses app.getPath('userData')). */
+export function defaultDataRoot(): string {
+  const xdg = process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share')
+  return join(xdg, 'microgpt-rlm-pi')
+}
+
+/** Ids come from the renderer: only these characters may reach a file name. */
+export function isSafeId(id: unknown): id is string {
+  return typeof id === 'string' && /^[a-z0-9][a-z0-9._-]{0,79}$/i.test(id) && !id.includes('..')
+}
+
+export function newId(prefix: string): string {
+  const t = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)
+  return `${prefix}-${t}-${Math.random().toString(36).slice(2, 8)}`
+}

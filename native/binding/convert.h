@@ -1,0 +1,36 @@
+// Plain JavaScript objects to engine structs and back. Every getter checks the type and range
+// of its field and throws Napi::TypeError / Napi::RangeError naming it, so a bad request from
+// JavaScript is an exception there, never a crash here.
+#pragma once
+#include <napi.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "generate/generate.h"
+#include "model/config.h"
+#include "train/config.h"
+#include "train/trainer.h"
+
+namespace mg::binding {
+
+Napi::Object require_object(const Napi::Value & v, const char * what);
+std::optional<std::string> get_string(const Napi::Object & o, const char * key);
+std::optional<double> get_number(const Napi::Object & o, const char * key, double min, double max);
+std::optional<int> get_int(const Napi::Object & o, const char * key, int min, int max);
+std::optional<bool> get_bool(const Napi::Object & o, const char * key);
+Napi::Function require_function(const Napi::Value & v, const char * what);
+
+// Applies the fields present in `o` (camelCase) onto a config; absent fields keep their value.
+void apply_model_fields(const Napi::Object & o, ModelConfig & c);
+void apply_train_fields(const Napi::Object & o, TrainConfig & c);
+void apply_generate_fields(const Napi::Object & o, GenerateConfig & c);
+
+Napi::Object model_config_to_js(Napi::Env env, const ModelConfig & c);
+Napi::Object step_stats_to_js(Napi::Env env, const StepStats & s);
+
+// An engine failure as a JS Error with `code` "ENGINE_ERROR", and `hint` when the engine gave one.
+Napi::Error engine_error(Napi::Env env, const std::string & message, const std::string & hint);
+
+}  // namespace mg::binding

@@ -1,0 +1,36 @@
+// The real renderer in Chromium, over serve mode, asking the real engine process for its build.
+import { expect, test } from '@playwright/test'
+import { startServe, type ServeProcess } from '../support/serve'
+
+let serve: ServeProcess
+test.beforeAll(async () => {
+  serve = await startServe()
+})
+test.afterAll(async () => {
+  await serve.stop()
+})
+
+test('shows the engine version and build flags from the engine process, with no console errors', async ({ page }, info) => {
+  const problems: string[] = []
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`)
+  })
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
+
+  await page.goto(serve.url)
+  await expect(page.getByRole('heading', { name: 'Engine' })).toBeVisible()
+  await expect(page.locator('[data-fact="Version"]')).toHaveText(/^\d+\.\d+\.\d+$/)
+  await expect(page.locator('[data-fact="Kernels"]')).not.toBeEmpty()
+  await expect(page.locator('[data-fact="OpenMP"]')).toHaveText(/^\d{6}$/)
+  await expect(page.locator('[data-fact="Node-API"]')).toHaveText('8')
+  const pid = (await page.locator('[data-fact="Engine process"]').textContent()) ?? ''
+  expect(pid).toMatch(/^pid \d+$/)
+  expect(Number(pid.slice(4))).not.toBe(serve.child.pid) // answered by the engine process, not the server
+  await expect(page.locator('[data-fact="Connected by"]')).toHaveText('WebSocket (serve mode)')
+  await expect(page.getByText('Connected', { exact: true })).toBeVisible()
+
+  const shot = info.outputPath('system.png')
+  await page.screenshot({ path: shot, fullPage: true })
+  await info.attach('system', { path: shot, contentType: 'image/png' })
+  expect(problems).toEqual([])
+})

@@ -1,0 +1,118 @@
+// The whole back end with the real engine process: a run trains and is listed as a checkpoint,
+// generation and chat use it, and a run whose engine is killed is marked interrupted and
+// continues exactly from its last autosave.
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { GenerationEvent, TrainingEvent } from '../../../../electron/common/types'
+import { createBackend, type Backend } from '../../../../electron/services/backend'
+import { forkEngine } from '../../../../electron/services/node-engine'
+import { catalogFile, corpus, hostScript, requireBuild, tempDir, tinyModel, tinyTrain, waitFor } from '../../../support/engine'
+
+describe('back end', () => {
+  let root: string
+  let backend: Backend
+  const training: TrainingEvent[] = []
+  const generation: GenerationEvent[] = []
+  let datasetId: string
+
+  const make = async (): Promise<Backend> => {
+    const b = await createBackend({ dataRoot: root, catalogFile, spawnEngine: () => forkEngine(hostScript), appVersion: 'test', transport: 'websocket' })
+    b.events.subscribe((channel, data) => {
+      if (channel === 'training.onEvent') training.push(data as TrainingEvent)
+      if (channel === 'generation.onEvent') generation.push(data as GenerationEvent)
+    })
+    return b
+  }
+  const ofRun = (runId: string): TrainingEvent[] => training.filter((e) => e.runId === runId)
+
+  beforeAll(async () => {
+    requireBuild()
+    root = tempDir('mg-backend-')
+    backend = await make()
+    await backend.handlers.settings.update({ saveInterval: 5 })
+    datasetId = (await backend.handlers.datasets.import({ name: 'words', text: corpus(30_000) })).id
+  })
+  afterAll(() => backend.dispose())
+
+  it('runs training to the end and lists its checkpoint', async () => {
+    const run = await backend.handlers.training.start({ datasetId, name: 'first', model: tinyModel, train: { ...tinyTrain, steps: 12 } })
+    expect(run).toMatchObject({ name: 'first', status: 'running', checkpointId: run.runId })
+    await waitFor(() => ofRun(run.runId).find((e) => e.type === 'finished'), 'the run to finish')
+    const kinds = ofRun(run.runId).map((e) => e.type)
+    expect(kinds[0]).toBe('started')
+    expect(kinds.filter((k) => k === 'step')).toHaveLength(12)
+    expect(kinds).toContain('saved')
+    const [listed] = await backend.handlers.training.list()
+    expect(listed).toMatchObject({ runId: run.runId, status: 'finished', lastSavedStep: 12, metrics: { step: 12, steps: 12 } })
+    expect(listed.model?.embedDim).toBe(32)
+    const [ck] = await backend.handlers.checkpoints.list()
+    expect(ck).toMatchObject({ id: run.runId, trainedSteps: 12, name: 'first' })
+    expect(ck.bytes).toBeGreaterThan(1000)
+    // the run record on disk follows, as complete JSON
+    await waitFor(() => JSON.parse(readFileSync(join(root, 'runs', `${run.runId}.json`), 'utf8')).status === 'finished', 'the record on disk')
+  })
+
+  it('generates from a checkpoint and chats with it, saving both turns', async () => {
+    const [ck] = await backend.handlers.checkpoints.list()
+    const { generationId } = await backend.handlers.generation.start({ checkpointId: ck.id, prompt: 'the ', maxTokens: 20 })
+    const done = await waitFor(() => generation.find((g) => g.generationId === generationId && g.type === 'done'), 'the generation')
+    expect(done.type === 'done' && done.result.tokens).toBe(20)
+    await expect(backend.handlers.generation.start({ checkpointId: 'run-none', prompt: '' })).rejects.toMatchObject({ code: 'NOT_FOUND' })
+
+    const chat = await backend.handlers.chats.create({ checkpointId: ck.id })
+    const reply = await backend.handlers.chats.reply({ chatId: chat.id, message: 'the model', maxTokens: 15 })
+    await waitFor(() => generation.find((g) => g.generationId === reply.generationId && g.type === 'done'), 'the reply')
+    const saved = await backend.handlers.chats.get({ id: chat.id }) // saved before 'done' goes out
+    expect(saved.messages.map((m) => m.role)).toEqual(['user', 'assistant'])
+    expect(saved.messages[1].stats?.tokens).toBeGreaterThan(0)
+    expect((await backend.handlers.chats.list())[0]).toMatchObject({ id: chat.id, messages: 2 })
+    await expect(backend.handlers.chats.reply({ chatId: chat.id, message: 'Zebra' })).rejects.toMatchObject({ code: 'BAD_REQUEST' })
+  })
+
+  it('marks a run interrupted when the engine is killed, and continues it from the autosave', async () => {
+    const run = await backend.handlers.training.start({ datasetId, name: 'long', model: tinyModel, train: { ...tinyTrain, steps: 100_000 } })
+    await waitFor(() => ofRun(run.runId).find((e) => e.type === 'saved'), 'an autosave')
+    process.kill(backend.engine.pid!, 'SIGKILL')
+    const failed = await waitFor(() => ofRun(run.runId).find((e) => e.type === 'failed'), 'the interruption')
+    expect(failed.type === 'failed' && failed.run.status).toBe('interrupted')
+    expect(failed.type === 'failed' && failed.error).toMatchObject({ code: 'ENGINE_CRASHED', hint: expect.stringContaining('continue the run') })
+    const interrupted = (await backend.handlers.training.list()).find((r) => r.runId === run.runId)!
+    const savedStep = interrupted.lastSavedStep!
+    expect(savedStep % 5).toBe(0)
+
+    const before = ofRun(run.runId).length
+    await backend.handlers.training.continue({ runId: run.runId, steps: savedStep + 6 })
+    await waitFor(() => ofRun(run.runId).slice(before).find((e) => e.type === 'finished'), 'the continued run to finish')
+    const resumed = ofRun(run.runId).slice(before)
+    expect(resumed[0]).toMatchObject({ type: 'started', run: { metrics: { step: savedStep } } })
+    const steps = resumed.filter((e) => e.type === 'step').map((e) => (e.type === 'step' ? e.point.step : 0))
+    expect(steps).toEqual([1, 2, 3, 4, 5, 6].map((i) => savedStep + i))
+  })
+
+  it('controls runs and refuses what makes no sense', async () => {
+    const run = await backend.handlers.training.start({ datasetId, model: tinyModel, train: { ...tinyTrain, steps: 100_000 } })
+    await waitFor(() => ofRun(run.runId).find((e) => e.type === 'step'), 'a step')
+    await backend.handlers.training.pause({ runId: run.runId })
+    await waitFor(() => ofRun(run.runId).find((e) => e.type === 'paused'), 'paused')
+    await expect(backend.handlers.training.continue({ runId: run.runId })).rejects.toMatchObject({ code: 'BUSY' })
+    await backend.handlers.training.resume({ runId: run.runId })
+    await backend.handlers.training.stop({ runId: run.runId })
+    await waitFor(() => ofRun(run.runId).find((e) => e.type === 'stopped'), 'stopped')
+    await expect(backend.handlers.training.stop({ runId: run.runId })).rejects.toMatchObject({ code: 'NOT_RUNNING' })
+    await expect(backend.handlers.training.start({ datasetId: 'names' })).rejects.toMatchObject({ code: 'NOT_FOUND', hint: expect.stringContaining('download') })
+    await expect(backend.handlers.training.start({ datasetId, model: { preset: 'micro', numHeads: 5 } })).rejects.toMatchObject({ code: 'BAD_REQUEST' })
+    await expect(backend.handlers.training.pause({ runId: '../../x' })).rejects.toMatchObject({ code: 'BAD_REQUEST' })
+  })
+
+  it('after an app restart, a run that was training shows as interrupted', async () => {
+    const run = await backend.handlers.training.start({ datasetId, model: tinyModel, train: { ...tinyTrain, steps: 100_000 } })
+    await waitFor(() => ofRun(run.runId).find((e) => e.type === 'saved'), 'an autosave')
+    const second = await make() // what the next app start sees on disk while this one still runs
+    const seen = (await second.handlers.training.list()).find((r) => r.runId === run.runId)!
+    expect(seen.status).toBe('interrupted')
+    expect(seen.error?.code).toBe('APP_STOPPED')
+    await second.dispose()
+    await backend.handlers.training.stop({ runId: run.runId })
+  })
+})

@@ -1,0 +1,58 @@
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { readJson, writeJsonAtomic } from '../../../../electron/services/atomic-file'
+import { defaultSettings, SettingsService } from '../../../../electron/services/settings'
+import { tempDir } from '../../../support/engine'
+
+describe('settings', () => {
+  it('starts from defaults, validates updates and persists them', async () => {
+    const file = join(tempDir(), 'settings.json')
+    const s = new SettingsService(file)
+    expect(await s.get()).toEqual(defaultSettings)
+    expect(await s.update({ threads: 2, defaultPreset: 'micro' })).toMatchObject({ threads: 2, defaultPreset: 'micro' })
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ threads: 2 })
+    expect(await new SettingsService(file).get()).toMatchObject({ threads: 2, defaultPreset: 'micro', saveInterval: 200 })
+    await expect(s.update({ threads: -1 })).rejects.toMatchObject({ code: 'BAD_REQUEST' })
+    await expect(s.update({ defaultPreset: 'huge' })).rejects.toMatchObject({ code: 'BAD_REQUEST' })
+    await expect(s.update('x' as never)).rejects.toMatchObject({ code: 'BAD_REQUEST' })
+  })
+
+  it('moves a damaged file aside instead of losing it, and carries on with defaults', async () => {
+    const dir = tempDir()
+    const file = join(dir, 'settings.json')
+    writeFileSync(file, '{ not json')
+    expect(await new SettingsService(file).get()).toEqual(defaultSettings)
+    const kept = readdirSync(dir).find((n) => n.startsWith('settings.json.damaged-'))
+    expect(kept && readFileSync(join(dir, kept), 'utf8')).toBe('{ not json')
+  })
+})
+
+describe('atomic files', () => {
+  it('replaces the target whole and leaves no temp file', async () => {
+    const dir = tempDir()
+    const file = join(dir, 'sub', 'a.json')
+    await writeJsonAtomic(file, { a: 1 })
+    await writeJsonAtomic(file, { a: 2 })
+    expect(await readJson(file)).toEqual({ a: 2 })
+    expect(readdirSync(join(dir, 'sub'))).toEqual(['a.json'])
+    expect(await readJson(join(dir, 'missing.json'))).toBeNull()
+    writeFileSync(join(dir, 'bad.json'), '[')
+    await expect(readJson(join(dir, 'bad.json'), 'the thing')).rejects.toMatchObject({ code: 'CORRUPT', message: expect.stringContaining('the thing') })
+  })
+
+  it('keeps the old file when the write fails', async () => {
+    const dir = tempDir()
+    const file = join(dir, 'a.json')
+    await writeJsonAtomic(file, { a: 1 })
+    // a cycle cannot be serialised: the failure happens before anything touches the target
+    const cyclic: Record<string, unknown> = {}
+    cyclic.self = cyclic
+    await expect(writeJsonAtomic(file, cyclic)).rejects.toThrow()
+    // a target inside a path that is a file cannot be created: an IO error naming it
+    await expect(writeJsonAtomic(join(file, 'x.json'), { b: 1 }, 'the record')).rejects.toMatchObject({ message: expect.stringContaining('the record') })
+    expect(await readJson(file)).toEqual({ a: 1 })
+    expect(existsSync(join(dir, 'a.json'))).toBe(true)
+    expect(readdirSync(dir)).toEqual(['a.json'])
+  })
+})
