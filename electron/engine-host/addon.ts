@@ -2,19 +2,11 @@
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
-import type { EngineInfo, GenerationResult, ModelShape, SamplingSettings, TrainSettings } from '../common/types'
-import type { HostModelInfo } from '../common/engine-protocol'
+import type { HostModelInfo, HostTrainParams } from '../common/engine-protocol'
+import type { EngineInfo, GenerationResult, ModelShape, SamplingSettings } from '../common/types'
 
-export interface AddonTrainRequest {
-  dataPath: string
-  checkpointPath?: string
-  initFrom?: string
-  resume?: boolean
-  model?: Partial<ModelShape> & { preset?: string }
-  train?: TrainSettings
-  saveInterval?: number
-  threads?: number
-}
+/** What TrainingJob takes: the engine-process request without its job id. */
+export type AddonTrainRequest = Omit<HostTrainParams, 'jobId'>
 
 export interface AddonTrainResult {
   status: 'finished' | 'stopped'

@@ -3,9 +3,10 @@
 import { utilityProcess } from 'electron'
 import type { HostMessage, HostRequest } from '../common/engine-protocol'
 import type { EngineWorker, ExitInfo } from '../services/engine-client'
+import { engineEnv } from '../services/node-engine'
 
 export function utilityEngine(hostScript: string): EngineWorker {
-  const child = utilityProcess.fork(hostScript, [], { serviceName: 'MicroGPT engine', stdio: 'inherit' })
+  const child = utilityProcess.fork(hostScript, [], { serviceName: 'MicroGPT engine', stdio: 'inherit', env: engineEnv() })
   const exitListeners: ((info: ExitInfo) => void)[] = []
   let exited: ExitInfo | null = null
   child.on('exit', (code) => {

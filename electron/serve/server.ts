@@ -132,7 +132,9 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
       unsubscribe()
       for (const ws of clients) ws.terminate()
       await new Promise<void>((resolve) => wss.close(() => resolve()))
-      await new Promise<void>((resolve) => http.close(() => resolve()))
+      const closed = new Promise<void>((resolve) => http.close(() => resolve()))
+      http.closeAllConnections() // idle keep-alive sockets would hold the close for seconds
+      await closed
     },
   }
 }

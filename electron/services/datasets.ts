@@ -19,15 +19,8 @@ export interface CatalogEntry {
   license: string
 }
 
-interface LocalRecord {
-  id: string
-  name: string
-  description: string
-  source: 'catalog' | 'imported'
-  url?: string
-  license?: string
-  addedAt: string
-}
+/** <id>.json beside each dataset's text. */
+type LocalRecord = Pick<DatasetEntry, 'id' | 'name' | 'description' | 'source' | 'url' | 'license'> & { addedAt: string }
 
 const MAX_IMPORT_BYTES = 256 * 1024 * 1024
 

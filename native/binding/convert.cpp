@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "core/error.h"
+
 namespace mg::binding {
 
 Napi::Object require_object(const Napi::Value & v, const char * what) {
@@ -142,6 +144,20 @@ Napi::Object step_stats_to_js(Napi::Env env, const StepStats & s) {
     o.Set("tokensPerSec", s.tokens_per_sec);
     o.Set("etaSeconds", s.eta_seconds);
     return o;
+}
+
+bool run_catching(const std::function<void()> & fn, EngineFailure & failure) {
+    try {
+        fn();
+        return true;
+    } catch (const mg::error & e) {
+        failure = {e.message, e.hint};
+    } catch (const std::bad_alloc &) {
+        failure = {"out of memory", "use a smaller preset, batch size or sequence length"};
+    } catch (const std::exception & e) {
+        failure = {e.what(), ""};
+    }
+    return false;
 }
 
 Napi::Error engine_error(Napi::Env env, const std::string & message, const std::string & hint) {

@@ -4,6 +4,7 @@
 #pragma once
 #include <napi.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,6 +30,13 @@ void apply_generate_fields(const Napi::Object & o, GenerateConfig & c);
 
 Napi::Object model_config_to_js(Napi::Env env, const ModelConfig & c);
 Napi::Object step_stats_to_js(Napi::Env env, const StepStats & s);
+
+// An exception caught on a worker thread, kept until OnError can build the JS error.
+struct EngineFailure {
+    std::string message, hint;
+};
+// Runs fn; on any exception fills `failure` (mg::error keeps its hint) and returns false.
+bool run_catching(const std::function<void()> & fn, EngineFailure & failure);
 
 // An engine failure as a JS Error with `code` "ENGINE_ERROR", and `hint` when the engine gave one.
 Napi::Error engine_error(Napi::Env env, const std::string & message, const std::string & hint);

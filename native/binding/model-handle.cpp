@@ -20,23 +20,18 @@ public:
     Napi::Promise promise() { return deferred_.Promise(); }
 
     void Execute() override {
-        try {
-            Checkpoint ck = checkpoint_load(path_);
-            loaded_ = std::make_shared<LoadedModel>();
-            loaded_->path = path_;
-            loaded_->tokenizer = ck.tokenizer;
-            if (ck.has_train_state) {
-                loaded_->trained_steps = ck.train.step;
-                loaded_->schedule_steps = ck.train.config.steps;
-            }
-            gpt_from_checkpoint(loaded_->model, ck);
-        } catch (const mg::error & e) {
-            message_ = e.message, hint_ = e.hint;
-            SetError(e.message);
-        } catch (const std::exception & e) {
-            message_ = e.what();
-            SetError(message_);
+        if (!run_catching([&] { load(); }, failure_)) SetError(failure_.message);
+    }
+    void load() {
+        Checkpoint ck = checkpoint_load(path_);
+        loaded_ = std::make_shared<LoadedModel>();
+        loaded_->path = path_;
+        loaded_->tokenizer = ck.tokenizer;
+        if (ck.has_train_state) {
+            loaded_->trained_steps = ck.train.step;
+            loaded_->schedule_steps = ck.train.config.steps;
         }
+        gpt_from_checkpoint(loaded_->model, ck);
     }
     void OnOK() override {
         Napi::Env env = Env();
@@ -45,10 +40,11 @@ public:
             env, holder, [](Napi::Env, std::shared_ptr<LoadedModel> * p) { delete p; });
         deferred_.Resolve(g_constructor->New({ext}));
     }
-    void OnError(const Napi::Error &) override { deferred_.Reject(engine_error(Env(), message_, hint_).Value()); }
+    void OnError(const Napi::Error &) override { deferred_.Reject(engine_error(Env(), failure_.message, failure_.hint).Value()); }
 
 private:
-    std::string path_, message_, hint_;
+    std::string path_;
+    EngineFailure failure_;
     std::shared_ptr<LoadedModel> loaded_;
     Napi::Promise::Deferred deferred_;
 };
@@ -72,21 +68,16 @@ public:
     Napi::Promise promise() { return deferred_.Promise(); }
 
     void Execute(const ExecutionProgress & progress) override {
-        try {
-            if (req_.threads > 0) omp_set_num_threads(req_.threads);
-            auto on_text = [&](const std::string & piece) {
-                progress.Send(&piece, 1);
-                return !cancelled_->load();
-            };
-            result_ = req_.chat ? chat_reply(model_->model, model_->tokenizer, req_.history, req_.config, on_text)
-                                : generate(model_->model, model_->tokenizer, req_.prompt, req_.config, on_text);
-        } catch (const mg::error & e) {
-            message_ = e.message, hint_ = e.hint;
-            SetError(e.message);
-        } catch (const std::exception & e) {
-            message_ = e.what();
-            SetError(message_);
-        }
+        if (!run_catching([&] { run(progress); }, failure_)) SetError(failure_.message);
+    }
+    void run(const ExecutionProgress & progress) {
+        if (req_.threads > 0) omp_set_num_threads(req_.threads);
+        auto on_text = [&](const std::string & piece) {
+            progress.Send(&piece, 1);
+            return !cancelled_->load();
+        };
+        result_ = req_.chat ? chat_reply(model_->model, model_->tokenizer, req_.history, req_.config, on_text)
+                            : generate(model_->model, model_->tokenizer, req_.prompt, req_.config, on_text);
     }
     void OnProgress(const std::string * pieces, size_t count) override {
         Napi::HandleScope scope(Env());
@@ -112,7 +103,7 @@ public:
         on_text_.Reset();
     }
     void OnError(const Napi::Error &) override {
-        deferred_.Reject(engine_error(Env(), message_, hint_).Value());
+        deferred_.Reject(engine_error(Env(), failure_.message, failure_.hint).Value());
         on_text_.Reset();
     }
 
@@ -122,7 +113,7 @@ private:
     Napi::Promise::Deferred deferred_;
     Napi::FunctionReference on_text_;
     GenerateResult result_;
-    std::string message_, hint_;
+    EngineFailure failure_;
     std::shared_ptr<std::atomic<bool>> cancelled_;
 };
 

@@ -46,18 +46,7 @@ public:
     Napi::Promise promise() { return deferred_.Promise(); }
 
     void Execute(const ExecutionProgress & progress) override {
-        try {
-            run(progress);
-        } catch (const mg::error & e) {
-            message_ = e.message, hint_ = e.hint;
-            SetError(e.message);
-        } catch (const std::bad_alloc &) {
-            message_ = "out of memory", hint_ = "use a smaller preset, batch size or sequence length";
-            SetError(message_);
-        } catch (const std::exception & e) {
-            message_ = e.what();
-            SetError(message_);
-        }
+        if (!run_catching([&] { run(progress); }, failure_)) SetError(failure_.message);
     }
 
     void OnProgress(const TrainEvent * events, size_t count) override {
@@ -118,7 +107,7 @@ public:
     }
 
     void OnError(const Napi::Error &) override {
-        Napi::Error e = engine_error(Env(), message_, hint_);
+        Napi::Error e = engine_error(Env(), failure_.message, failure_.hint);
         if (final_step_ > 0) e.Set("step", Napi::Number::New(Env(), final_step_));
         deferred_.Reject(e.Value());
         on_event_.Reset();
@@ -226,7 +215,7 @@ private:
     std::shared_ptr<TrainingControl> control_;
     Napi::Promise::Deferred deferred_;
     Napi::FunctionReference on_event_;
-    std::string message_, hint_;
+    EngineFailure failure_;
     int final_step_ = 0, total_steps_ = 0;
     float last_val_ = -1;
     bool stopped_ = false, saved_ = false;
