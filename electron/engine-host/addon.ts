@@ -5,8 +5,8 @@ import { join } from 'node:path'
 import type { HostModelInfo, HostTrainParams } from '../common/engine-protocol'
 import type { EngineInfo, GenerationResult, ModelShape, SamplingSettings } from '../common/types'
 
-/** What TrainingJob takes: the engine-process request without its job id. */
-export type AddonTrainRequest = Omit<HostTrainParams, 'jobId'>
+/** What TrainingJob takes: the engine-process request without its job id (saving is optional). */
+export type AddonTrainRequest = Omit<HostTrainParams, 'jobId' | 'checkpointPath'> & { checkpointPath?: string }
 
 export interface AddonTrainResult {
   status: 'finished' | 'stopped'
