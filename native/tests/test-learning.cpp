@@ -12,6 +12,9 @@ using namespace mg;
 // The grammar's word choices leave about 1 nat/char of irreducible entropy; a model that has
 // learned spelling and spacing but not much more sits near 1.6, chance is ln(37) = 3.6.
 static constexpr float kValThreshold = 1.75f;
+// Under emulation (MG_TEST_REDUCED, arm64 under qemu) a shorter run on shorter windows: the
+// model must still get well below chance, which no broken gradient or kernel does.
+static constexpr float kReducedValThreshold = 2.4f;
 
 int main() {
     std::string text = synthetic_corpus(200000, 2024);
@@ -26,6 +29,9 @@ int main() {
     TrainConfig t;
     t.steps = 300, t.batch_size = 16, t.lr = 3e-3f, t.min_lr = 3e-4f, t.warmup_steps = 30;
     t.eval_interval = 50, t.eval_batches = 4;
+    const bool reduced = mgtest::reduced();
+    if (reduced) t.steps = 80, t.batch_size = 8, t.seq_len = 32, t.warmup_steps = 10, t.eval_interval = 40;
+    const float threshold = reduced ? kReducedValThreshold : kValThreshold;
     Trainer trainer(m, t, tokens);
 
     float chance = std::log(float(tok.vocab_size()));
@@ -47,6 +53,6 @@ int main() {
             val = s.val_loss;
         }
     }
-    EXPECT_MSG(val < kValThreshold, "val loss %.4f should fall below %.2f", val, kValThreshold);
+    EXPECT_MSG(val < threshold, "val loss %.4f should fall below %.2f%s", val, threshold, reduced ? " (reduced run)" : "");
     return mgtest::finish("test-learning");
 }

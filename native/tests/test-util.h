@@ -50,6 +50,12 @@ inline void expect_error(const std::function<void()> & fn, const std::string & n
 }
 #define EXPECT_ERROR(stmt, needle) mgtest::expect_error([&] { stmt; }, needle, __FILE__, __LINE__)
 
+// MG_TEST_REDUCED=1 (set by ctest when the tests run under qemu): long tests run a shorter version.
+inline bool reduced() {
+    const char * v = std::getenv("MG_TEST_REDUCED");
+    return v && *v && *v != '0';
+}
+
 inline std::vector<float> randn(size_t n, mg::Rng & rng, float scale = 1.0f) {
     std::vector<float> v(n);
     for (auto & x : v) x = scale * rng.normal();

@@ -1,12 +1,13 @@
 #include "autograd/ops.h"
 
+#include "autograd/profile.h"
 #include "core/error.h"
 #include "kernels/dispatch.h"
 
 namespace mg {
 
 static bool wants_grad(const Tape & tape, const Tensor * a, const Tensor * b = nullptr) {
-    return tape.recording && ((a && a->grad) || (b && b->grad));
+    return tape.recording && ((a && a->wants_grad()) || (b && b->wants_grad()));
 }
 
 static TapeEntry entry(OpKind op, Tensor * out, Tensor * a, Tensor * b = nullptr) {
@@ -22,7 +23,10 @@ Tensor * op_encoder(Tape & tape, const int * ids, int B, int T, Tensor * wte, Te
     const int C = wte->cols;
     bool g = wants_grad(tape, wte, wpe);
     Tensor * out = tape.new_tensor(size_t(B) * T, C, g);
-    encoder_forward(out->data, ids, wte->data, wpe->data, B, T, C);
+    {
+        ProfileScope timed(OP_KIND_ENCODER, false);
+        encoder_forward(out->data, ids, wte->data, wpe->data, B, T, C);
+    }
     if (g) {
         TapeEntry e = entry(OP_KIND_ENCODER, out, wte, wpe);
         e.ids = ids;
@@ -38,7 +42,10 @@ Tensor * op_matmul(Tape & tape, Tensor * x, Tensor * weight) {
     MG_CHECK(x->cols == weight->cols, "matmul: inner dimensions differ");
     bool g = wants_grad(tape, x, weight);
     Tensor * out = tape.new_tensor(x->rows, int(weight->rows), g);
-    matmul_forward(out->data, x->data, weight->data, x->rows, x->cols, int(weight->rows));
+    {
+        ProfileScope timed(OP_KIND_MATMUL, false);
+        matmul_forward(out->data, x->data, weight->data, x->rows, x->cols, int(weight->rows));
+    }
     if (g) tape.push(entry(OP_KIND_MATMUL, out, x, weight));
     return out;
 }
@@ -47,7 +54,10 @@ Tensor * op_rmsnorm(Tape & tape, Tensor * x, Tensor * weight) {
     bool g = wants_grad(tape, x, weight);
     Tensor * out = tape.new_tensor(x->rows, x->cols, g);
     float * rstd = g ? tape.acts.alloc_floats(x->rows) : nullptr;
-    rmsnorm_forward(out->data, rstd, x->data, weight->data, x->rows, x->cols);
+    {
+        ProfileScope timed(OP_KIND_RMSNORM, false);
+        rmsnorm_forward(out->data, rstd, x->data, weight->data, x->rows, x->cols);
+    }
     if (g) {
         TapeEntry e = entry(OP_KIND_RMSNORM, out, x, weight);
         e.saved = rstd;
@@ -61,7 +71,10 @@ Tensor * op_attention(Tape & tape, Tensor * qkv, int B, int T, int NH) {
     bool g = wants_grad(tape, qkv);
     Tensor * out = tape.new_tensor(qkv->rows, C, g);
     float * att = tape.acts.alloc_floats(size_t(B) * NH * T * T);
-    attention_forward(out->data, att, qkv->data, B, T, C, NH);
+    {
+        ProfileScope timed(OP_KIND_ATTENTION, false);
+        attention_forward(out->data, att, qkv->data, B, T, C, NH);
+    }
     if (g) {
         TapeEntry e = entry(OP_KIND_ATTENTION, out, qkv);
         e.saved = att;
@@ -76,7 +89,10 @@ Tensor * op_attention(Tape & tape, Tensor * qkv, int B, int T, int NH) {
 Tensor * op_gelu(Tape & tape, Tensor * x) {
     bool g = wants_grad(tape, x);
     Tensor * out = tape.new_tensor(x->rows, x->cols, g);
-    gelu_forward(out->data, x->data, x->size());
+    {
+        ProfileScope timed(OP_KIND_GELU, false);
+        gelu_forward(out->data, x->data, x->size());
+    }
     if (g) tape.push(entry(OP_KIND_GELU, out, x));
     return out;
 }
@@ -85,7 +101,10 @@ Tensor * op_residual(Tape & tape, Tensor * a, Tensor * b) {
     MG_CHECK(a->size() == b->size(), "residual: shapes differ");
     bool g = wants_grad(tape, a, b);
     Tensor * out = tape.new_tensor(a->rows, a->cols, g);
-    residual_forward(out->data, a->data, b->data, a->size());
+    {
+        ProfileScope timed(OP_KIND_RESIDUAL, false);
+        residual_forward(out->data, a->data, b->data, a->size());
+    }
     if (g) tape.push(entry(OP_KIND_RESIDUAL, out, a, b));
     return out;
 }
@@ -94,7 +113,10 @@ Tensor * op_concat(Tape & tape, Tensor * a, Tensor * b) {
     MG_CHECK(a->rows == b->rows, "concat: row counts differ");
     bool g = wants_grad(tape, a, b);
     Tensor * out = tape.new_tensor(a->rows, a->cols + b->cols, g);
-    concat_forward(out->data, a->data, b->data, a->rows, a->cols, b->cols);
+    {
+        ProfileScope timed(OP_KIND_CONCAT, false);
+        concat_forward(out->data, a->data, b->data, a->rows, a->cols, b->cols);
+    }
     if (g) tape.push(entry(OP_KIND_CONCAT, out, a, b));
     return out;
 }
@@ -106,7 +128,10 @@ float op_crossentropy(Tape & tape, Tensor * logits, const int * targets, float s
         MG_CHECK(targets[n] >= 0 && targets[n] < V, "crossentropy: target id out of range");
     float * losses = tape.acts.alloc_floats(N);
     float * probs = tape.acts.alloc_floats(N * size_t(V));
-    crossentropy_forward(losses, probs, logits->data, targets, N, V);
+    {
+        ProfileScope timed(OP_KIND_CROSSENTROPY, false);
+        crossentropy_forward(losses, probs, logits->data, targets, N, V);
+    }
     // summed serially in double: the reported loss must not depend on the thread count
     double sum = 0.0;
     for (size_t n = 0; n < N; n++) sum += losses[n];

@@ -3,19 +3,23 @@
 #include <cstring>
 #include <new>
 
+#include "autograd/profile.h"
 #include "core/error.h"
 #include "kernels/dispatch.h"
 
 namespace mg {
 
-Tape::Tape() : acts(size_t(4) << 20), grads(size_t(4) << 20) { entries_.reserve(1024); }
+Tape::Tape() : acts(size_t(4) << 20), grads(size_t(4) << 20) {
+    entries_.reserve(1024);
+    free_.reserve(256);
+}
 
 Tensor * Tape::new_tensor(size_t rows, int cols, bool with_grad) {
     Tensor * t = new (acts.alloc_bytes(sizeof(Tensor))) Tensor();
     t->rows = rows;
     t->cols = cols;
     t->data = acts.alloc_floats(t->size());
-    t->grad = (with_grad && recording) ? grads.alloc_floats(t->size()) : nullptr;
+    t->needs_grad = with_grad && recording;
     return t;
 }
 
@@ -32,28 +36,56 @@ void Tape::push(const TapeEntry & e) {
 
 void Tape::reset() {
     entries_.clear();
+    free_.clear();
     acts.reset();
     grads.reset();
 }
 
 size_t Tape::heap_allocs() const { return acts.block_allocs() + grads.block_allocs() + entry_growths_; }
 
+// The walk takes and gives back buffers in the same order every step, so after the first step
+// every take is served from the pool or from arena memory already held.
+float * Tape::grad_take(size_t n) {
+    float * p = nullptr;
+    for (size_t i = free_.size(); i-- > 0;) {
+        if (free_[i].n != n) continue;
+        p = free_[i].p;
+        free_.erase(free_.begin() + i);
+        break;
+    }
+    if (!p) p = grads.alloc_floats(n);
+    std::memset(p, 0, n * sizeof(float));
+    return p;
+}
+
+void Tape::grad_give(float * p, size_t n) {
+    if (free_.size() == free_.capacity()) entry_growths_++;
+    free_.push_back({n, p});
+}
+
 void Tape::backward(Tensor * out, const float * dout) {
     MG_CHECK(!entries_.empty(), "backward() on an empty tape: nothing was recorded");
     MG_CHECK(out || entries_.back().op == OP_KIND_CROSSENTROPY,
              "backward() needs a recorded loss: the last op on the tape must be crossentropy");
-    grads.zero_used();
+    free_.clear();
+    grads.reset();
     if (out) {
-        MG_CHECK(out->grad && dout, "backward(out, dout): out has no gradient or dout is missing");
+        MG_CHECK(out->needs_grad && !out->grad && dout, "backward(out, dout): out is not a recorded activation or dout is missing");
+        out->grad = grad_take(out->size());
         std::memcpy(out->grad, dout, out->size() * sizeof(float));
     }
     for (size_t i = entries_.size(); i-- > 0;) {
         const TapeEntry & e = entries_[i];
+        // an output nothing downstream used has a zero gradient: nothing to propagate
+        if (e.out && !e.out->grad) continue;
         Tensor * a = e.in[0];
         Tensor * b = e.in[1];
+        for (Tensor * t : {a, b})
+            if (t && t->needs_grad && !t->grad) t->grad = grad_take(t->size());
         float * da = a ? a->grad : nullptr;
         float * db = b ? b->grad : nullptr;
         const float * dout = e.out ? e.out->grad : nullptr;
+        ProfileScope timed(e.op, true);
         switch (e.op) {
             case OP_KIND_ENCODER:
                 encoder_backward(da, db, dout, e.ids, e.B, e.T, a->cols);
@@ -81,6 +113,11 @@ void Tape::backward(Tensor * out, const float * dout) {
                 break;
             default:
                 MG_THROW("unknown op on the tape");
+        }
+        // this entry produced e.out, so no earlier entry reads its gradient again
+        if (e.out && e.out->needs_grad) {
+            grad_give(e.out->grad, e.out->size());
+            e.out->grad = nullptr;
         }
     }
 }

@@ -1,8 +1,11 @@
 // Tape: tensor-level reverse-mode autodiff.
 // Ops run eagerly and, while the tape is recording, push one entry {op, out, inputs, saved}.
-// backward() zeroes the activation gradients and walks the entries in reverse, calling each
-// op's <op>_backward kernel. Activations, saved values and gradients all come from two arenas
-// that reset() rewinds, so a training step reuses the same memory every time.
+// backward() walks the entries in reverse, calling each op's <op>_backward kernel.
+// Activation gradients are lazy: a tensor's gradient buffer is taken when the first op that
+// consumes it runs backward and given back once its producer has run, so only the gradients
+// live at one point of the backward walk hold memory, never one per activation. Activations,
+// saved values and gradients come from two arenas that reset() rewinds, so a training step
+// reuses the same memory every time.
 #pragma once
 #include <cstddef>
 #include <vector>
@@ -11,11 +14,15 @@
 
 namespace mg {
 
-// A 2-D view (rows, cols) of float data. grad is null when no gradient flows to this tensor
-// (constants, detached recursion state, or anything created while not recording).
+// A 2-D view (rows, cols) of float data. Parameters and test leaves carry their own grad
+// buffer; an activation that a gradient will flow to has needs_grad set and gets its grad
+// during backward(). Neither: constants, detached recursion state, anything made while not
+// recording.
 struct Tensor {
     float * data = nullptr;
     float * grad = nullptr;
+    bool needs_grad = false;
+    bool wants_grad() const { return grad || needs_grad; }
     size_t rows = 0;
     int cols = 0;
     size_t size() const { return rows * size_t(cols); }
@@ -30,6 +37,7 @@ enum OpKind {
     OP_KIND_RESIDUAL,
     OP_KIND_CONCAT,
     OP_KIND_CROSSENTROPY,
+    OP_KIND_COUNT,
 };
 
 struct TapeEntry {
@@ -59,12 +67,17 @@ public:
     size_t bytes_reserved() const { return acts.bytes_reserved() + grads.bytes_reserved(); }
 
     Arena acts;   // tensor structs, activations and saved values
-    Arena grads;  // activation gradients
+    Arena grads;  // activation gradients, recycled through free_ within a backward walk
 
     void push(const TapeEntry & e);
 
 private:
+    float * grad_take(size_t n);             // a zeroed gradient buffer of n floats
+    void grad_give(float * p, size_t n);     // back to the pool for the next tensor of that size
+
+    struct FreeGrad { size_t n; float * p; };
     std::vector<TapeEntry> entries_;
+    std::vector<FreeGrad> free_;
     size_t entry_growths_ = 0;
 };
 

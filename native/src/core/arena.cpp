@@ -52,13 +52,6 @@ void Arena::reset_to(Mark m) {
     offset_ = m.offset;
 }
 
-void Arena::zero_used() {
-    for (size_t i = 0; i < blocks_.size() && i <= current_; i++) {
-        size_t n = i < current_ ? blocks_[i].high : offset_;
-        std::memset(blocks_[i].ptr, 0, n);
-    }
-}
-
 size_t Arena::bytes_reserved() const {
     size_t s = 0;
     for (auto & b : blocks_) s += b.size;

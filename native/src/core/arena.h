@@ -24,7 +24,6 @@ public:
     Mark mark() const { return {current_, offset_}; }
     void reset_to(Mark m);                                 // frees everything allocated after m
     void reset() { reset_to({0, 0}); }
-    void zero_used();                                      // memset every byte handed out so far
 
     size_t bytes_reserved() const;                         // heap bytes held
     size_t bytes_used() const;                             // bytes handed out since the last reset

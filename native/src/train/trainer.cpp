@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "autograd/profile.h"
 #include "core/error.h"
 #include "core/hash.h"
 #include "kernels/dispatch.h"
@@ -135,12 +136,15 @@ StepStats Trainer::step() {
     float scale = (c.grad_clip > 0 && st.grad_norm > c.grad_clip) ? c.grad_clip / st.grad_norm : 1.0f;
     st.lr = lr_at(c, state_.step);
     const int t = state_.step + 1;
-    for (int k = 0; k < PARAM_KIND_COUNT; k++) {
-        const ParamInfo & p = model_.info[k];
-        if (p.size == 0) continue;
-        adamw_update(model_.params.data() + p.offset, state_.m.data() + p.offset, state_.v.data() + p.offset,
-                     model_.grads.data() + p.offset, p.size, st.lr, c.beta1, c.beta2, c.adam_eps,
-                     p.decay ? c.weight_decay : 0.0f, scale, t);
+    {
+        ProfileScope timed(kProfileAdamw, false);
+        for (int k = 0; k < PARAM_KIND_COUNT; k++) {
+            const ParamInfo & p = model_.info[k];
+            if (p.size == 0) continue;
+            adamw_update(model_.params.data() + p.offset, state_.m.data() + p.offset, state_.v.data() + p.offset,
+                         model_.grads.data() + p.offset, p.size, st.lr, c.beta1, c.beta2, c.adam_eps,
+                         p.decay ? c.weight_decay : 0.0f, scale, t);
+        }
     }
     state_.step++;
     st.step = state_.step;

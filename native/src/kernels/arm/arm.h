@@ -1,0 +1,34 @@
+// NEON kernels for arm64 (the Pi 5's Cortex-A76): the signatures of kernels/ref/ref.h, named <op>_neon.
+// dispatch.h binds them when the build targets arm64; they are tested against the
+// reference kernels in tests/test-kernels.cpp.
+#pragma once
+#include <cstddef>
+
+namespace mg {
+
+void matmul_forward_neon(float * out, const float * inp, const float * weight, size_t N, int IC, int OC);
+void matmul_backward_neon(float * dinp, float * dweight, const float * dout, const float * inp, const float * weight,
+                          size_t N, int IC, int OC);
+
+void rmsnorm_forward_neon(float * out, float * rstd, const float * inp, const float * weight, size_t N, int C);
+void rmsnorm_backward_neon(float * dinp, float * dweight, const float * dout, const float * inp, const float * weight,
+                           const float * rstd, size_t N, int C);
+
+void attention_forward_neon(float * out, float * att, const float * qkv, int B, int T, int C, int NH);
+void attention_backward_neon(float * dqkv, const float * dout, const float * qkv, const float * att, int B, int T,
+                             int C, int NH);
+void attention_decode_neon(float * out, const float * q, const float * kcache, const float * vcache, int len, int C,
+                           int NH);
+
+void gelu_forward_neon(float * out, const float * inp, size_t N);
+void gelu_backward_neon(float * dinp, const float * dout, const float * inp, size_t N);
+
+void crossentropy_forward_neon(float * losses, float * probs, const float * logits, const int * targets, size_t N,
+                               int V);
+void crossentropy_backward_neon(float * dlogits, const float * probs, const int * targets, float dloss, size_t N,
+                                int V);
+
+void adamw_update_neon(float * param, float * m, float * v, const float * grad, size_t n, float lr, float beta1,
+                       float beta2, float eps, float weight_decay, float grad_scale, int t);
+
+}  // namespace mg
