@@ -1,5 +1,5 @@
 // gemm driver: pack, block, split over threads; the microkernel does the arithmetic.
-// Loop nest (BLIS): column blocks NC > k blocks KC > row blocks MC (one per thread at a time)
+// Loop nest (BLIS), per thread on its slab of C: column blocks NC > k blocks KC > row blocks MC
 // > B micro-panels (NR wide, stay in L1) > A micro-panels (MR tall, the A block stays in L2).
 #include "kernels/gemm.h"
 
@@ -45,6 +45,29 @@ static void pack_b(float * dst, const float * b, size_t rsb, size_t csb, size_t 
     }
 }
 
+// C[i0:i0+mc, j0:j0+nc] (+)= the packed A rows times the packed B columns: B micro-panels
+// outside (each stays in L1 across the A panels), A micro-panels inside (the A block is in L2).
+static void compute_block(const GemmMicro & micro, float * c, size_t ldc, const float * ap, const float * bp, size_t i0,
+                          size_t mc, size_t j0, size_t nc, size_t kc, bool acc) {
+    const size_t MR = micro.MR, NR = micro.NR;
+    alignas(64) float tile[kMaxTile];
+    for (size_t p = 0; p * NR < nc; p++) {
+        for (size_t q = 0; q * MR < mc; q++) {
+            const size_t mr = std::min(MR, mc - q * MR), nr = std::min(NR, nc - p * NR);
+            float * cij = c + (i0 + q * MR) * ldc + j0 + p * NR;
+            if (mr == MR && nr == NR) {
+                micro.fn(kc, ap + q * kc * MR, bp + p * kc * NR, cij, ldc, acc);
+                continue;
+            }
+            // an edge tile: compute it whole, keep the part inside C
+            micro.fn(kc, ap + q * kc * MR, bp + p * kc * NR, tile, NR, false);
+            for (size_t i = 0; i < mr; i++)
+                for (size_t j = 0; j < nr; j++)
+                    cij[i * ldc + j] = acc ? cij[i * ldc + j] + tile[i * NR + j] : tile[i * NR + j];
+        }
+    }
+}
+
 void gemm(const GemmMicro & micro, float * c, size_t ldc, const float * a, size_t rsa, size_t csa, const float * b,
           size_t rsb, size_t csb, size_t M, size_t N, size_t K, bool accumulate) {
     if (M == 0 || N == 0) return;
@@ -53,61 +76,46 @@ void gemm(const GemmMicro & micro, float * c, size_t ldc, const float * a, size_
             for (size_t i = 0; i < M; i++) std::memset(c + i * ldc, 0, N * sizeof(float));
         return;
     }
-    const size_t MR = micro.MR, NR = micro.NR;
+    const size_t MR = micro.MR, NR = micro.NR, MC = kMaxPanelsPerBlock * MR;
     const int nth = omp_get_max_threads();
-    // Row blocks: a multiple of the thread count so the threads get equal shares. Blocks start at
-    // multiples of MR, so a C element's tile, and its sum order, never depend on the split.
-    const size_t mpanels = (M + MR - 1) / MR;
-    size_t mblocks = (mpanels + kMaxPanelsPerBlock - 1) / kMaxPanelsPerBlock;
-    mblocks = std::min(mpanels, (mblocks + nth - 1) / nth * nth);
-    const size_t MC = (mpanels + mblocks - 1) / mblocks * MR;
-    const size_t npanels_max = (std::min(N, kGemmNC) + NR - 1) / NR;
+    // Each thread takes a slab of C: rows when C is taller than wide, else columns. It packs its
+    // share of the split operand and all of the other, smaller one: no packed block is shared,
+    // so there are no barriers and no reads from another core's cache. Slabs start at multiples
+    // of MR or NR, so a C element's tile, and its sum order, never depend on the thread count.
+    const bool split_rows = M >= N;
+    const size_t unit = split_rows ? MR : NR, extent = split_rows ? M : N;
+    const size_t panels = (extent + unit - 1) / unit, per_thread = (panels + nth - 1) / nth;
     // Packing buffers of the calling thread, kept between calls: after the first call of the
     // largest shape, gemm allocates nothing. Thread-local so two engine threads (training and
     // generation in the app) can multiply at once.
-    thread_local std::vector<float> bpack, apack;
-    if (bpack.size() < kGemmKC * npanels_max * NR) bpack.resize(kGemmKC * npanels_max * NR);
+    thread_local std::vector<float> apack, bpack;
     if (apack.size() < size_t(nth) * MC * kGemmKC) apack.resize(size_t(nth) * MC * kGemmKC);
-    float * bp = bpack.data();
+    if (bpack.size() < size_t(nth) * kGemmKC * kGemmNC) bpack.resize(size_t(nth) * kGemmKC * kGemmNC);
     float * ap_all = apack.data();
+    float * bp_all = bpack.data();
 
-#pragma omp parallel num_threads(nth)
-    {
-        float * ap = ap_all + size_t(omp_get_thread_num()) * MC * kGemmKC;
-        alignas(64) float tile[kMaxTile];
-        for (size_t nc0 = 0; nc0 < N; nc0 += kGemmNC) {
-            const size_t nc = std::min(kGemmNC, N - nc0), npanels = (nc + NR - 1) / NR;
-            for (size_t kc0 = 0; kc0 < K; kc0 += kGemmKC) {
-                const size_t kc = std::min(kGemmKC, K - kc0);
-                const bool acc = accumulate || kc0 > 0;
-                // every thread packs a share of the B block, then all of them use all of it
-#pragma omp for schedule(static)
-                for (size_t p = 0; p < npanels; p++)
-                    pack_b(bp + p * kc * NR, b, rsb, csb, kc0, nc0 + p * NR, std::min(NR, nc - p * NR), kc, int(NR));
-                // split over row blocks: each thread writes only its own rows of C
-#pragma omp for schedule(static)
-                for (size_t mb = 0; mb < mblocks; mb++) {
-                    const size_t m0 = mb * MC;
-                    if (m0 >= M) continue;
-                    const size_t mc = std::min(MC, M - m0), mp = (mc + MR - 1) / MR;
-                    for (size_t q = 0; q < mp; q++)
-                        pack_a(ap + q * kc * MR, a, rsa, csa, m0 + q * MR, kc0, std::min(MR, mc - q * MR), kc, int(MR));
-                    for (size_t p = 0; p < npanels; p++) {
-                        for (size_t q = 0; q < mp; q++) {
-                            const size_t i0 = m0 + q * MR, j0 = nc0 + p * NR;
-                            const size_t mr = std::min(MR, M - i0), nr = std::min(NR, N - j0);
-                            float * cij = c + i0 * ldc + j0;
-                            if (mr == MR && nr == NR) {
-                                micro.fn(kc, ap + q * kc * MR, bp + p * kc * NR, cij, ldc, acc);
-                                continue;
-                            }
-                            // an edge tile: compute it whole, keep the part inside C
-                            micro.fn(kc, ap + q * kc * MR, bp + p * kc * NR, tile, NR, false);
-                            for (size_t i = 0; i < mr; i++)
-                                for (size_t j = 0; j < nr; j++)
-                                    cij[i * ldc + j] = acc ? cij[i * ldc + j] + tile[i * NR + j] : tile[i * NR + j];
-                        }
-                    }
+    // one slab per thread
+#pragma omp parallel for schedule(static) num_threads(nth)
+    for (int t = 0; t < nth; t++) {
+        const size_t s0 = std::min(extent, size_t(t) * per_thread * unit);
+        const size_t s1 = std::min(extent, s0 + per_thread * unit);
+        if (s0 >= s1) continue;
+        const size_t i_begin = split_rows ? s0 : 0, i_end = split_rows ? s1 : M;
+        const size_t j_begin = split_rows ? 0 : s0, j_end = split_rows ? N : s1;
+        float * ap = ap_all + size_t(t) * MC * kGemmKC;
+        float * bp = bp_all + size_t(t) * kGemmKC * kGemmNC;
+        for (size_t j0 = j_begin; j0 < j_end; j0 += kGemmNC) {
+            const size_t nc = std::min(kGemmNC, j_end - j0);
+            for (size_t k0 = 0; k0 < K; k0 += kGemmKC) {
+                const size_t kc = std::min(kGemmKC, K - k0);
+                const bool acc = accumulate || k0 > 0;
+                for (size_t p = 0; p * NR < nc; p++)
+                    pack_b(bp + p * kc * NR, b, rsb, csb, k0, j0 + p * NR, std::min(NR, nc - p * NR), kc, int(NR));
+                for (size_t i0 = i_begin; i0 < i_end; i0 += MC) {
+                    const size_t mc = std::min(MC, i_end - i0);
+                    for (size_t q = 0; q * MR < mc; q++)
+                        pack_a(ap + q * kc * MR, a, rsa, csa, i0 + q * MR, k0, std::min(MR, mc - q * MR), kc, int(MR));
+                    compute_block(micro, c, ldc, ap, bp, i0, mc, j0, nc, kc, acc);
                 }
             }
         }
