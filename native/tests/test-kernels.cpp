@@ -172,7 +172,7 @@ int main() {
                              {5, 33, 19}, {7, 300, 40}, {37, 64, 530}, {64, 128, 384}, {13, 520, 9}})
         test_matmul(N, IC, OC);
     for (auto [N, C] : {std::pair<size_t, int>{1, 1}, {3, 7}, {5, 13}, {4, 128}, {2, 33}}) test_rmsnorm(N, C);
-    for (auto [B, T, C, NH] : {std::tuple<int, int, int, int>{1, 1, 1, 1}, {2, 5, 6, 2}, {1, 9, 36, 3}, {2, 17, 64, 2}})
+    for (auto [B, T, C, NH] : {std::tuple<int, int, int, int>{1, 1, 1, 1}, {2, 5, 6, 2}, {1, 9, 36, 3}, {2, 17, 64, 2}, {1, 70, 48, 3}})
         test_attention(B, T, C, NH);
     for (auto [len, C, NH] : {std::tuple<int, int, int>{1, 1, 1}, {7, 6, 2}, {33, 64, 2}, {20, 36, 3}})
         test_decode(len, C, NH);

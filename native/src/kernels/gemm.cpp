@@ -88,9 +88,11 @@ void gemm(const GemmMicro & micro, float * c, size_t ldc, const float * a, size_
     // Packing buffers of the calling thread, kept between calls: after the first call of the
     // largest shape, gemm allocates nothing. Thread-local so two engine threads (training and
     // generation in the app) can multiply at once.
+    // A column block is packed in whole NR panels: NC rounded up to NR (NEON's 12 does not divide it).
+    const size_t nc_pad = (kGemmNC + NR - 1) / NR * NR;
     thread_local std::vector<float> apack, bpack;
     if (apack.size() < size_t(nth) * MC * kGemmKC) apack.resize(size_t(nth) * MC * kGemmKC);
-    if (bpack.size() < size_t(nth) * kGemmKC * kGemmNC) bpack.resize(size_t(nth) * kGemmKC * kGemmNC);
+    if (bpack.size() < size_t(nth) * kGemmKC * nc_pad) bpack.resize(size_t(nth) * kGemmKC * nc_pad);
     float * ap_all = apack.data();
     float * bp_all = bpack.data();
 
@@ -103,7 +105,7 @@ void gemm(const GemmMicro & micro, float * c, size_t ldc, const float * a, size_
         const size_t i_begin = split_rows ? s0 : 0, i_end = split_rows ? s1 : M;
         const size_t j_begin = split_rows ? 0 : s0, j_end = split_rows ? N : s1;
         float * ap = ap_all + size_t(t) * MC * kGemmKC;
-        float * bp = bp_all + size_t(t) * kGemmKC * kGemmNC;
+        float * bp = bp_all + size_t(t) * kGemmKC * nc_pad;
         for (size_t j0 = j_begin; j0 < j_end; j0 += kGemmNC) {
             const size_t nc = std::min(kGemmNC, j_end - j0);
             for (size_t k0 = 0; k0 < K; k0 += kGemmKC) {

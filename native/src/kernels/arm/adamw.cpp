@@ -2,6 +2,7 @@
 // param, m, v, grad (n)
 #include <cmath>
 
+#include "kernels/ref/ref.h"
 #include "kernels/arm/arm.h"
 #include "kernels/arm/vec-neon.h"
 
@@ -24,15 +25,9 @@ void adamw_update_neon(float * param, float * m, float * v, const float * grad, 
         float32x4_t step = vdivq_f32(vmulq_n_f32(mi, ibc1), denom);
         vst1q_f32(param + i, vfmsq_n_f32(vmulq_n_f32(vld1q_f32(param + i), decay), step, lr));
     }
-    // leftovers
-    for (size_t i = nv; i < n; i++) {
-        float g = grad[i] * grad_scale;
-        float mi = beta1 * m[i] + (1.0f - beta1) * g;
-        float vi = beta2 * v[i] + (1.0f - beta2) * g * g;
-        m[i] = mi;
-        v[i] = vi;
-        param[i] = param[i] * decay - lr * (mi / bc1) / (std::sqrt(vi / bc2) + eps);
-    }
+    // leftovers: the reference's scalar update on the last few
+    if (nv < n)
+        adamw_update_ref(param + nv, m + nv, v + nv, grad + nv, n - nv, lr, beta1, beta2, eps, weight_decay, grad_scale, t);
 }
 
 }  // namespace mg

@@ -7,4 +7,5 @@
 #define MG_VEC_SCALE scale_neon
 #define MG_VEC_EXP_SHIFT_SUM exp_shift_sum_neon
 #define MG_ATTENTION(op) attention_##op##_neon
+#define MG_GEMM_MICRO gemm_micro_neon
 #include "kernels/attention-simd.h"

@@ -34,30 +34,11 @@ static void micro_8x12(size_t kc, const float * a, const float * b, float * c, s
     }
 }
 
-static const GemmMicro kMicro = {8, 12, micro_8x12};
-
-// Below this many rows the packing does not pay: each output is a dot product of two
-// contiguous rows, streamed once (the decoder's batch-1 step is memory-bound).
-static constexpr size_t kGemvRows = 4;
-
-static void gemv_neon(float * y, const float * x, const float * w, int IC, int OC) {
-    // split over output rows; a fork costs microseconds, so small layers stay on one thread
-#pragma omp parallel for schedule(static) if (size_t(OC) * IC >= 32768)
-    for (int o = 0; o < OC; o++) y[o] = dot_neon(x, w + size_t(o) * IC, IC);
-}
-
-void matmul_forward_neon(float * out, const float * inp, const float * weight, size_t N, int IC, int OC) {
-    if (N < kGemvRows) {
-        for (size_t n = 0; n < N; n++) gemv_neon(out + n * OC, inp + n * IC, weight, IC, OC);
-        return;
-    }
-    gemm(kMicro, out, OC, inp, IC, 1, weight, 1, IC, N, OC, IC, false);
-}
-
-void matmul_backward_neon(float * dinp, float * dweight, const float * dout, const float * inp, const float * weight,
-                          size_t N, int IC, int OC) {
-    if (dinp) gemm(kMicro, dinp, IC, dout, OC, 1, weight, IC, 1, N, IC, OC, true);
-    if (dweight) gemm(kMicro, dweight, IC, dout, 1, OC, inp, IC, 1, OC, IC, N, true);
-}
+const GemmMicro gemm_micro_neon = {8, 12, micro_8x12};
 
 }  // namespace mg
+
+#define MG_VEC_DOT dot_neon
+#define MG_GEMM_MICRO gemm_micro_neon
+#define MG_MATMUL(op) matmul_##op##_neon
+#include "kernels/matmul-simd.h"

@@ -2,6 +2,7 @@
 // param, m, v, grad (n)
 #include <cmath>
 
+#include "kernels/ref/ref.h"
 #include "kernels/x86/vec-avx2.h"
 #include "kernels/x86/x86.h"
 
@@ -27,15 +28,9 @@ void adamw_update_avx2(float * param, float * m, float * v, const float * grad, 
         __m256 step = _mm256_div_ps(_mm256_mul_ps(mi, vibc1), denom);
         _mm256_storeu_ps(param + i, _mm256_fnmadd_ps(vlr, step, _mm256_mul_ps(_mm256_loadu_ps(param + i), vdecay)));
     }
-    // leftovers
-    for (size_t i = nv; i < n; i++) {
-        float g = grad[i] * grad_scale;
-        float mi = beta1 * m[i] + (1.0f - beta1) * g;
-        float vi = beta2 * v[i] + (1.0f - beta2) * g * g;
-        m[i] = mi;
-        v[i] = vi;
-        param[i] = param[i] * (1.0f - lr * weight_decay) - lr * (mi / bc1) / (std::sqrt(vi / bc2) + eps);
-    }
+    // leftovers: the reference's scalar update on the last few
+    if (nv < n)
+        adamw_update_ref(param + nv, m + nv, v + nv, grad + nv, n - nv, lr, beta1, beta2, eps, weight_decay, grad_scale, t);
 }
 
 }  // namespace mg

@@ -7,4 +7,5 @@
 #define MG_VEC_SCALE scale_avx2
 #define MG_VEC_EXP_SHIFT_SUM exp_shift_sum_avx2
 #define MG_ATTENTION(op) attention_##op##_avx2
+#define MG_GEMM_MICRO gemm_micro_avx2
 #include "kernels/attention-simd.h"

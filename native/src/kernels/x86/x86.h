@@ -4,7 +4,11 @@
 #pragma once
 #include <cstddef>
 
+#include "kernels/gemm.h"
+
 namespace mg {
+
+extern const GemmMicro gemm_micro_avx2;  // the matmul microkernel, for the GEMMs inside attention
 
 void matmul_forward_avx2(float * out, const float * inp, const float * weight, size_t N, int IC, int OC);
 void matmul_backward_avx2(float * dinp, float * dweight, const float * dout, const float * inp, const float * weight,
