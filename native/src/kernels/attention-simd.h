@@ -34,7 +34,7 @@ void MG_ATTENTION(forward)(float * out, float * att, const float * qkv, int B, i
             // causal: row block [t0, t1) needs the keys u < t1 only
             for (int t0 = 0; t0 < T; t0 += kCausalBlock) {
                 const int t1 = std::min(T, t0 + kCausalBlock);
-                gemm(micro, a + size_t(t0) * T, T, q + t0 * C3, C3, 1, q + C, 1, C3, t1 - t0, t1, hs, false);
+                gemm_serial(micro, a + size_t(t0) * T, T, q + t0 * C3, C3, 1, q + C, 1, C3, t1 - t0, t1, hs, false);
             }
             for (int t = 0; t < T; t++) {
                 float * row = a + size_t(t) * T;
@@ -47,7 +47,7 @@ void MG_ATTENTION(forward)(float * out, float * att, const float * qkv, int B, i
             }
             for (int t0 = 0; t0 < T; t0 += kCausalBlock) {
                 const int t1 = std::min(T, t0 + kCausalBlock);
-                gemm(micro, out + (size_t(b) * T + t0) * C + h * hs, C, a + size_t(t0) * T, T, 1, q + 2 * C, C3, 1,
+                gemm_serial(micro, out + (size_t(b) * T + t0) * C + h * hs, C, a + size_t(t0) * T, T, 1, q + 2 * C, C3, 1,
                      t1 - t0, hs, t1, false);
             }
         }
@@ -77,7 +77,7 @@ void MG_ATTENTION(backward)(float * dqkv, const float * dout, const float * qkv,
             float * dq = dqkv + size_t(b) * T * C3 + h * hs;
             for (int t0 = 0; t0 < T; t0 += kCausalBlock) {
                 const int t1 = std::min(T, t0 + kCausalBlock);
-                gemm(micro, ds + size_t(t0) * T, T, dy + size_t(t0) * C, C, 1, q + 2 * C, 1, C3, t1 - t0, t1, hs, false);
+                gemm_serial(micro, ds + size_t(t0) * T, T, dy + size_t(t0) * C, C, 1, q + 2 * C, 1, C3, t1 - t0, t1, hs, false);
             }
             for (int t = 0; t < T; t++) {
                 const float * p = a + size_t(t) * T;
@@ -90,9 +90,9 @@ void MG_ATTENTION(backward)(float * dqkv, const float * dout, const float * qkv,
                 const int t1 = std::min(T, t0 + kCausalBlock), n = t1 - t0;
                 const size_t r0 = size_t(t0) * C3;
                 // rows t of dQ take keys u < t1; rows u of dK, dV take queries t >= u, so t >= t0
-                gemm(micro, dq + r0, C3, ds + size_t(t0) * T, T, 1, q + C, C3, 1, n, hs, t1, true);
-                gemm(micro, dq + r0 + C, C3, ds + size_t(t0) * T + t0, 1, T, q + r0, C3, 1, n, hs, T - t0, true);
-                gemm(micro, dq + r0 + 2 * C, C3, a + size_t(t0) * T + t0, 1, T, dy + size_t(t0) * C, C, 1, n, hs, T - t0,
+                gemm_serial(micro, dq + r0, C3, ds + size_t(t0) * T, T, 1, q + C, C3, 1, n, hs, t1, true);
+                gemm_serial(micro, dq + r0 + C, C3, ds + size_t(t0) * T + t0, 1, T, q + r0, C3, 1, n, hs, T - t0, true);
+                gemm_serial(micro, dq + r0 + 2 * C, C3, a + size_t(t0) * T + t0, 1, T, dy + size_t(t0) * C, C, 1, n, hs, T - t0,
                      true);
             }
         }

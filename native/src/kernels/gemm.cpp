@@ -68,15 +68,43 @@ static void compute_block(const GemmMicro & micro, float * c, size_t ldc, const 
     }
 }
 
+// C[i_begin:i_end, j_begin:j_end] on one thread, with its own packing buffers ap (MC,KC), bp (KC,NC)
+static void gemm_slab(const GemmMicro & micro, float * c, size_t ldc, const float * a, size_t rsa, size_t csa,
+                      const float * b, size_t rsb, size_t csb, size_t i_begin, size_t i_end, size_t j_begin,
+                      size_t j_end, size_t K, bool accumulate, float * ap, float * bp) {
+    const size_t MR = micro.MR, NR = micro.NR, MC = kMaxPanelsPerBlock * MR;
+    for (size_t j0 = j_begin; j0 < j_end; j0 += kGemmNC) {
+        const size_t nc = std::min(kGemmNC, j_end - j0);
+        for (size_t k0 = 0; k0 < K; k0 += kGemmKC) {
+            const size_t kc = std::min(kGemmKC, K - k0);
+            const bool acc = accumulate || k0 > 0;
+            for (size_t p = 0; p * NR < nc; p++)
+                pack_b(bp + p * kc * NR, b, rsb, csb, k0, j0 + p * NR, std::min(NR, nc - p * NR), kc, int(NR));
+            for (size_t i0 = i_begin; i0 < i_end; i0 += MC) {
+                const size_t mc = std::min(MC, i_end - i0);
+                for (size_t q = 0; q * MR < mc; q++)
+                    pack_a(ap + q * kc * MR, a, rsa, csa, i0 + q * MR, k0, std::min(MR, mc - q * MR), kc, int(MR));
+                compute_block(micro, c, ldc, ap, bp, i0, mc, j0, nc, kc, acc);
+            }
+        }
+    }
+}
+
+static bool gemm_trivial(float * c, size_t ldc, size_t M, size_t N, size_t K, bool accumulate) {
+    if (M == 0 || N == 0) return true;
+    if (K > 0) return false;
+    if (!accumulate)
+        for (size_t i = 0; i < M; i++) std::memset(c + i * ldc, 0, N * sizeof(float));
+    return true;
+}
+
+// A column block is packed in whole NR panels: NC rounded up to NR (NEON's 12 does not divide it).
+static size_t packed_nc(const GemmMicro & micro) { return (kGemmNC + micro.NR - 1) / micro.NR * micro.NR; }
+
 void gemm(const GemmMicro & micro, float * c, size_t ldc, const float * a, size_t rsa, size_t csa, const float * b,
           size_t rsb, size_t csb, size_t M, size_t N, size_t K, bool accumulate) {
-    if (M == 0 || N == 0) return;
-    if (K == 0) {
-        if (!accumulate)
-            for (size_t i = 0; i < M; i++) std::memset(c + i * ldc, 0, N * sizeof(float));
-        return;
-    }
-    const size_t MR = micro.MR, NR = micro.NR, MC = kMaxPanelsPerBlock * MR;
+    if (gemm_trivial(c, ldc, M, N, K, accumulate)) return;
+    const size_t MR = micro.MR, NR = micro.NR, MC = kMaxPanelsPerBlock * MR, nc_pad = packed_nc(micro);
     const int nth = omp_get_max_threads();
     // Each thread takes a slab of C: rows when C is taller than wide, else columns. It packs its
     // share of the split operand and all of the other, smaller one: no packed block is shared,
@@ -88,8 +116,6 @@ void gemm(const GemmMicro & micro, float * c, size_t ldc, const float * a, size_
     // Packing buffers of the calling thread, kept between calls: after the first call of the
     // largest shape, gemm allocates nothing. Thread-local so two engine threads (training and
     // generation in the app) can multiply at once.
-    // A column block is packed in whole NR panels: NC rounded up to NR (NEON's 12 does not divide it).
-    const size_t nc_pad = (kGemmNC + NR - 1) / NR * NR;
     thread_local std::vector<float> apack, bpack;
     if (apack.size() < size_t(nth) * MC * kGemmKC) apack.resize(size_t(nth) * MC * kGemmKC);
     if (bpack.size() < size_t(nth) * kGemmKC * nc_pad) bpack.resize(size_t(nth) * kGemmKC * nc_pad);
@@ -102,26 +128,20 @@ void gemm(const GemmMicro & micro, float * c, size_t ldc, const float * a, size_
         const size_t s0 = std::min(extent, size_t(t) * per_thread * unit);
         const size_t s1 = std::min(extent, s0 + per_thread * unit);
         if (s0 >= s1) continue;
-        const size_t i_begin = split_rows ? s0 : 0, i_end = split_rows ? s1 : M;
-        const size_t j_begin = split_rows ? 0 : s0, j_end = split_rows ? N : s1;
-        float * ap = ap_all + size_t(t) * MC * kGemmKC;
-        float * bp = bp_all + size_t(t) * kGemmKC * nc_pad;
-        for (size_t j0 = j_begin; j0 < j_end; j0 += kGemmNC) {
-            const size_t nc = std::min(kGemmNC, j_end - j0);
-            for (size_t k0 = 0; k0 < K; k0 += kGemmKC) {
-                const size_t kc = std::min(kGemmKC, K - k0);
-                const bool acc = accumulate || k0 > 0;
-                for (size_t p = 0; p * NR < nc; p++)
-                    pack_b(bp + p * kc * NR, b, rsb, csb, k0, j0 + p * NR, std::min(NR, nc - p * NR), kc, int(NR));
-                for (size_t i0 = i_begin; i0 < i_end; i0 += MC) {
-                    const size_t mc = std::min(MC, i_end - i0);
-                    for (size_t q = 0; q * MR < mc; q++)
-                        pack_a(ap + q * kc * MR, a, rsa, csa, i0 + q * MR, k0, std::min(MR, mc - q * MR), kc, int(MR));
-                    compute_block(micro, c, ldc, ap, bp, i0, mc, j0, nc, kc, acc);
-                }
-            }
-        }
+        gemm_slab(micro, c, ldc, a, rsa, csa, b, rsb, csb, split_rows ? s0 : 0, split_rows ? s1 : M,
+                  split_rows ? 0 : s0, split_rows ? N : s1, K, accumulate, ap_all + size_t(t) * MC * kGemmKC,
+                  bp_all + size_t(t) * kGemmKC * nc_pad);
     }
+}
+
+void gemm_serial(const GemmMicro & micro, float * c, size_t ldc, const float * a, size_t rsa, size_t csa,
+                 const float * b, size_t rsb, size_t csb, size_t M, size_t N, size_t K, bool accumulate) {
+    if (gemm_trivial(c, ldc, M, N, K, accumulate)) return;
+    const size_t MC = kMaxPanelsPerBlock * micro.MR, nc_pad = packed_nc(micro);
+    thread_local std::vector<float> apack, bpack;  // this thread's, as in gemm()
+    if (apack.size() < MC * kGemmKC) apack.resize(MC * kGemmKC);
+    if (bpack.size() < kGemmKC * nc_pad) bpack.resize(kGemmKC * nc_pad);
+    gemm_slab(micro, c, ldc, a, rsa, csa, b, rsb, csb, 0, M, 0, N, K, accumulate, apack.data(), bpack.data());
 }
 
 }  // namespace mg

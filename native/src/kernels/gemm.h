@@ -29,5 +29,9 @@ struct GemmMicro {
 
 void gemm(const GemmMicro & micro, float * c, size_t ldc, const float * a, size_t rsa, size_t csa, const float * b,
           size_t rsb, size_t csb, size_t M, size_t N, size_t K, bool accumulate);
+// The same product on the calling thread only, for small GEMMs inside a kernel's own parallel
+// loop (attention's per-head products): no OpenMP region, not even an inactive nested one.
+void gemm_serial(const GemmMicro & micro, float * c, size_t ldc, const float * a, size_t rsa, size_t csa,
+                 const float * b, size_t rsb, size_t csb, size_t M, size_t N, size_t K, bool accumulate);
 
 }  // namespace mg
