@@ -186,9 +186,11 @@ def machine_name():
     model = ""
     try:
         for line in open("/proc/cpuinfo"):
-            if line.lower().startswith(("model name", "hardware", "model\t")):
+            key = line.split(":", 1)[0].strip().lower()
+            if key in ("model name", "hardware") or (key == "model" and not model):
                 model = line.split(":", 1)[1].strip()
-                break
+                if key != "model":
+                    break
     except OSError:
         pass
     return f"{model or 'unknown CPU'}, {os.cpu_count()} cores"

@@ -7,7 +7,7 @@ namespace mg {
 
 static constexpr float kGeluScale = 0.7978845608028654f;  // sqrt(2/pi)
 static constexpr float kGeluCube = 0.044715f;
-static constexpr size_t kGeluChunk = 4096;  // elements per thread task
+static constexpr size_t kGeluChunk = 4096;  // elements per thread task; one chunk (a decoder row) runs unforked
 
 // u = k (x + 0.044715 x^3)
 static inline float32x4_t gelu_arg(float32x4_t x) {
@@ -32,7 +32,7 @@ static inline float32x4_t gelu_grad(float32x4_t x) {
 void gelu_forward_neon(float * out, const float * inp, size_t N) {
     const size_t nv = N / 4 * 4;
     // split over chunks of whole vectors, so a chunk boundary never splits one
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (nv > kGeluChunk)
     for (size_t c = 0; c < nv; c += kGeluChunk)
         for (size_t i = c; i < c + kGeluChunk && i < nv; i += 4) vst1q_f32(out + i, gelu_value(vld1q_f32(inp + i)));
     // leftovers: one padded vector through the same code
@@ -46,7 +46,7 @@ void gelu_forward_neon(float * out, const float * inp, size_t N) {
 
 void gelu_backward_neon(float * dinp, const float * dout, const float * inp, size_t N) {
     const size_t nv = N / 4 * 4;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (nv > kGeluChunk)
     for (size_t c = 0; c < nv; c += kGeluChunk)
         for (size_t i = c; i < c + kGeluChunk && i < nv; i += 4)
             vst1q_f32(dinp + i, vfmaq_f32(vld1q_f32(dinp + i), gelu_grad(vld1q_f32(inp + i)), vld1q_f32(dout + i)));

@@ -7,7 +7,7 @@ namespace mg {
 
 static constexpr float kGeluScale = 0.7978845608028654f;  // sqrt(2/pi)
 static constexpr float kGeluCube = 0.044715f;
-static constexpr size_t kGeluChunk = 4096;  // elements per thread task: 8 lanes x 512
+static constexpr size_t kGeluChunk = 4096;  // elements per thread task; one chunk (a decoder row) runs unforked
 
 // u = k (x + 0.044715 x^3)
 static inline __m256 gelu_arg(__m256 x) {
@@ -19,7 +19,7 @@ void gelu_forward_avx2(float * out, const float * inp, size_t N) {
     const size_t nv = N / 8 * 8;
     const __m256 half = _mm256_set1_ps(0.5f), one = _mm256_set1_ps(1.0f);
     // split over chunks of whole vectors, so a chunk boundary never splits one
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (nv > kGeluChunk)
     for (size_t c = 0; c < nv; c += kGeluChunk) {
         for (size_t i = c; i < c + kGeluChunk && i < nv; i += 8) {
             __m256 x = _mm256_loadu_ps(inp + i);
@@ -49,7 +49,7 @@ static inline __m256 gelu_grad(__m256 x) {
 
 void gelu_backward_avx2(float * dinp, const float * dout, const float * inp, size_t N) {
     const size_t nv = N / 8 * 8;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (nv > kGeluChunk)
     for (size_t c = 0; c < nv; c += kGeluChunk) {
         for (size_t i = c; i < c + kGeluChunk && i < nv; i += 8) {
             __m256 g = gelu_grad(_mm256_loadu_ps(inp + i));
