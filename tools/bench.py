@@ -2,7 +2,7 @@
 the same checkpoint, data, batch, sequence length and threads, interleaved and repeated; medians
 are reported as a table and as JSON. Each measurement is its own process, so peak RSS is its own.
   python3 tools/bench.py [--engine native/out/mg-bench] [--threads N] [--reps 3] [--data FILE]
-                         [--json bench.json] [--quick]
+                         [--json FILE] [--quick]
 """
 import argparse
 import json
@@ -35,11 +35,12 @@ def main():
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--reps", type=int, default=3)
     p.add_argument("--data", help="training text (default: the engine's generated 1 MB corpus)")
-    p.add_argument("--json", default="bench-results.json")
+    p.add_argument("--json", help="where to write the JSON (default: bench-results.json beside mg-bench)")
     p.add_argument("--quick", action="store_true", help="fewer steps and one repetition (a smoke run)")
     a = p.parse_args()
     if a.quick:
         a.reps = 1
+    a.json = a.json or os.path.join(os.path.dirname(os.path.abspath(a.engine)), "bench-results.json")
     th = ["--threads", str(a.threads)]
     eng = [os.path.abspath(a.engine)]
     py, env, torch_version = find_torch_python()
