@@ -68,3 +68,18 @@ export async function readJson<T>(path: string, what = path): Promise<T | null> 
     throw new ApiError('CORRUPT', `${what} is damaged (not valid JSON): ${path}`, 'delete or restore the file')
   }
 }
+
+/**
+ * Serialises the writes of each file: a slow earlier write can never land after a later one,
+ * and each write serialises the value when its turn comes, so the last write has the newest state.
+ */
+export class JsonWriteQueue {
+  private tails = new Map<string, Promise<void>>()
+  write(path: string, value: () => unknown, what: string): Promise<void> {
+    const prev = this.tails.get(path) ?? Promise.resolve()
+    const next = prev.catch(() => {}).then(() => writeJsonAtomic(path, value(), what))
+    this.tails.set(path, next)
+    void next.finally(() => this.tails.get(path) === next && this.tails.delete(path)).catch(() => {})
+    return next
+  }
+}

@@ -4,7 +4,7 @@ import { readdir, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ApiError } from '../common/errors'
 import type { ChatSession, ChatSummary, SamplingSettings } from '../common/types'
-import { readJson, writeJsonAtomic } from './atomic-file'
+import { JsonWriteQueue, readJson } from './atomic-file'
 import { samplingKeys, type GenerationService } from './generation'
 import { isSafeId, newId } from './paths'
 import type { TrainingService } from './training'
@@ -12,6 +12,7 @@ import { bad, object, pick, string } from './validate'
 
 export class ChatsService {
   private replying = new Set<string>()
+  private writes = new JsonWriteQueue()
 
   constructor(
     private readonly dir: string,
@@ -89,8 +90,8 @@ export class ChatsService {
     return chat
   }
 
-  private async save(chat: ChatSession): Promise<void> {
+  private save(chat: ChatSession): Promise<void> {
     chat.updatedAt = new Date().toISOString()
-    await writeJsonAtomic(join(this.dir, `${chat.id}.json`), chat, `chat ${chat.title}`)
+    return this.writes.write(join(this.dir, `${chat.id}.json`), () => chat, `chat ${chat.title}`)
   }
 }

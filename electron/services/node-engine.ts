@@ -5,13 +5,14 @@ import type { HostMessage, HostRequest } from '../common/engine-protocol'
 import type { EngineWorker, ExitInfo } from './engine-client'
 
 /**
- * The engine process's environment. OpenMP threads wait passively by default: when another
- * process holds a core (the UI, a browser, anything on a 4-core Pi), spinning threads stall
- * every parallel region, and we measured a tiny model's training go from 58 ms to 30 s for 20
- * steps. A user's own OMP_WAIT_POLICY still wins.
+ * The engine process's environment: idle OpenMP threads spin briefly (GOMP_SPINCOUNT 10000)
+ * before sleeping, as the CLI does (native/src/core/omp-wait.h has the measurements: passive
+ * waiting costs 10x in generation; libgomp's long default spin stalls when other processes
+ * hold the cores). A user's own OMP_WAIT_POLICY or GOMP_SPINCOUNT wins.
  */
 export function engineEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  return { ...base, OMP_WAIT_POLICY: base.OMP_WAIT_POLICY ?? 'passive' }
+  if (base.OMP_WAIT_POLICY || base.GOMP_SPINCOUNT) return { ...base }
+  return { ...base, GOMP_SPINCOUNT: '10000' }
 }
 
 export function forkEngine(hostScript: string, env: NodeJS.ProcessEnv = engineEnv()): EngineWorker {

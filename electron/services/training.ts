@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { ApiError, toErrorShape } from '../common/errors'
 import type { HostTrainEvent } from '../common/engine-protocol'
 import type { ModelShape, RunInfo, StepPoint, TrainSettings, TrainStartRequest } from '../common/types'
-import { readJson, writeJsonAtomic } from './atomic-file'
+import { JsonWriteQueue, readJson } from './atomic-file'
 import type { DatasetsService } from './datasets'
 import type { EngineClient } from './engine-client'
 import type { EventBus } from './event-bus'
@@ -267,12 +267,8 @@ export class TrainingService {
       : 'no checkpoint was saved yet; start the run again'
   }
 
-  // Writes of one record are chained, so a slow earlier write can never land after a later one.
-  private writes = new Map<string, Promise<void>>()
+  private writes = new JsonWriteQueue()
   private persist(r: RunRecord): Promise<void> {
-    const prev = this.writes.get(r.runId) ?? Promise.resolve()
-    const next = prev.catch(() => {}).then(() => writeJsonAtomic(join(this.paths.runs, `${r.runId}.json`), r, `the record of run ${r.name}`))
-    this.writes.set(r.runId, next)
-    return next
+    return this.writes.write(join(this.paths.runs, `${r.runId}.json`), () => r, `the record of run ${r.name}`)
   }
 }

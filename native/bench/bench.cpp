@@ -24,6 +24,7 @@
 
 #include "bench/bench.h"
 #include "core/error.h"
+#include "core/omp-wait.h"
 #include "data/synthetic-corpus.h"
 #include "io/checkpoint.h"
 #include "io/text-file.h"
@@ -185,6 +186,7 @@ static void cmd_logits(const Args & a) {
 }  // namespace mg
 
 int main(int argc, char ** argv) {
+    mg::prefer_short_spin_waits(argv);  // measure what the app and the CLI run
     using namespace mg;
     if (argc < 2) {
         std::fprintf(stderr, "usage: mg-bench peak|gemm|init|train|passes|generate|logits [--flag value ...]\n");

@@ -1,29 +1,17 @@
 // microgpt: the command-line face of the engine.
 #include <omp.h>
 
-#include <unistd.h>
-
 #include <cstdio>
-#include <cstdlib>
 #include <new>
 
 #include "cli/commands.h"
 #include "core/error.h"
+#include "core/omp-wait.h"
 #include "kernels/dispatch.h"
-
-// OpenMP threads that spin while waiting stall every parallel region as soon as another process
-// holds a core: 20 small training steps took 30 s instead of 58 ms with one core busy. libgomp
-// reads OMP_WAIT_POLICY when it loads, before main, so when the user has not chosen a policy we
-// set "passive" and start again. If the re-exec fails we simply run with the default.
-static void prefer_passive_waiting(char ** argv) {
-    if (std::getenv("OMP_WAIT_POLICY")) return;
-    setenv("OMP_WAIT_POLICY", "passive", 1);
-    execv("/proc/self/exe", argv);
-}
 
 int main(int argc, char ** argv) {
     using namespace mg;
-    prefer_passive_waiting(argv);
+    prefer_short_spin_waits(argv);
     CliOptions o;
     try {
         o = parse_args(argc, argv);

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { readJson, writeJsonAtomic } from '../../../../electron/services/atomic-file'
+import { JsonWriteQueue, readJson, writeJsonAtomic } from '../../../../electron/services/atomic-file'
 import { defaultSettings, SettingsService } from '../../../../electron/services/settings'
 import { tempDir } from '../../../support/engine'
 
@@ -54,5 +54,18 @@ describe('atomic files', () => {
     expect(await readJson(file)).toEqual({ a: 1 })
     expect(existsSync(join(dir, 'a.json'))).toBe(true)
     expect(readdirSync(dir)).toEqual(['a.json'])
+  })
+
+  it('queues the writes of one file so the newest state lands last', async () => {
+    const file = join(tempDir(), 'q.json')
+    const q = new JsonWriteQueue()
+    const state = { n: 0 }
+    const writes: Promise<void>[] = []
+    for (let i = 1; i <= 30; i++) {
+      state.n = i
+      writes.push(q.write(file, () => ({ ...state }), 'q'))
+    }
+    await Promise.all(writes)
+    expect(await readJson(file)).toEqual({ n: 30 })
   })
 })
