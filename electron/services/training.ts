@@ -263,7 +263,7 @@ export class TrainingService {
 
   private resumeHint(r: RunRecord): string {
     return r.lastSavedStep !== null
-      ? `progress up to step ${r.lastSavedStep} was autosaved; continue the run to pick up from there`
+      ? `progress up to at least step ${r.lastSavedStep} was autosaved; continue the run to pick up from there`
       : 'no checkpoint was saved yet; start the run again'
   }
 
