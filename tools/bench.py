@@ -71,13 +71,18 @@ def main():
              ["train", "--batch", "16", "--seq", "128", "--warmup", "1", "--steps", str(4 // q + 1)], "16gb"),
             ("train 8gb recursive", ["train", "--batch", "16", "--seq", "64", "--warmup", "3", "--steps", str(30 // q)],
              ["train", "--batch", "16", "--seq", "64", "--warmup", "2", "--steps", str(10 // q)], "8gb-rec"),
-            ("generate 8gb", ["generate", "--passes", "1", "--reps", str(60 // q)],
-             ["generate", "--passes_gen", "1", "--reps", str(6 // q + 1)], "8gb"),
-            ("generate 16gb", ["generate", "--passes", "1", "--reps", str(15 // q)],
-             ["generate", "--passes_gen", "1", "--reps", str(2)], "16gb"),
-            ("generate 8gb recursive x2", ["generate", "--passes", "2", "--reps", str(40 // q)],
-             ["generate", "--passes_gen", "2", "--reps", str(4 // q + 1)], "8gb-rec"),
         ]
+        # generation with the engine's weights in fp32 (the peer's precision) and in fp16 (the
+        # engine's default); PyTorch decodes in fp32 for both rows
+        for w in ("fp32", "fp16"):
+            cases += [
+                (f"generate 8gb {w}", ["generate", "--passes", "1", "--reps", str(60 // q), "--weights", w],
+                 ["generate", "--passes_gen", "1", "--reps", str(6 // q + 1)], "8gb"),
+                (f"generate 16gb {w}", ["generate", "--passes", "1", "--reps", str(15 // q), "--weights", w],
+                 ["generate", "--passes_gen", "1", "--reps", str(2)], "16gb"),
+                (f"generate 8gb recursive x2 {w}", ["generate", "--passes", "2", "--reps", str(40 // q), "--weights", w],
+                 ["generate", "--passes_gen", "2", "--reps", str(4 // q + 1)], "8gb-rec"),
+            ]
         raw = {c[0]: {"engine": [], "torch": []} for c in cases}
         extra = {"train 16gb, 1 thread": [], "profile 8gb": None, "profile 16gb": None}
         for r in range(a.reps):
@@ -107,7 +112,7 @@ def main():
         for r_ in (1, 2, 4):
             tr = run_json(eng + ["passes", "--passes", str(r_), "--batch", "16", "--seq", "64", "--steps", str(10 // q + 2),
                                  "--checkpoint", ck, "--tokens", ids] + th)
-            ge = run_json(eng + ["generate", "--passes", str(r_), "--reps", str(30 // q), "--checkpoint", ck] + th)
+            ge = run_json(eng + ["generate", "--passes", str(r_), "--reps", str(30 // q), "--weights", "fp16", "--checkpoint", ck] + th)
             passes_cost[r_] = {"train_tok_s": tr["tok_s"], "generate_tok_s": ge["tok_s"]}
 
     report(results, raw, extra, passes_cost, peak, a, py is not None)
@@ -168,8 +173,10 @@ def report(results, raw, extra, passes_cost, peak, a, have_torch):
     checks = [
         ("training 8gb >= 2.0x PyTorch", c["train 8gb"]["ratio"], lambda v: v >= 2.0, "{:.2f}x"),
         ("training 16gb >= 1.5x PyTorch", c["train 16gb"]["ratio"], lambda v: v >= 1.5, "{:.2f}x"),
-        ("generation 8gb >= 10x PyTorch", c["generate 8gb"]["ratio"], lambda v: v >= 10, "{:.1f}x"),
-        ("generation 16gb >= 10x PyTorch", c["generate 16gb"]["ratio"], lambda v: v >= 10, "{:.1f}x"),
+        ("generation 8gb >= 10x PyTorch, fp32 weights", c["generate 8gb fp32"]["ratio"], lambda v: v >= 10, "{:.1f}x"),
+        ("generation 16gb >= 10x PyTorch, fp32 weights", c["generate 16gb fp32"]["ratio"], lambda v: v >= 10, "{:.1f}x"),
+        ("generation 8gb >= 10x PyTorch, fp16 weights (default)", c["generate 8gb fp16"]["ratio"], lambda v: v >= 10, "{:.1f}x"),
+        ("generation 16gb >= 10x PyTorch, fp16 weights (default)", c["generate 16gb fp16"]["ratio"], lambda v: v >= 10, "{:.1f}x"),
         ("peak RSS training 8gb <= 120 MiB", c["train 8gb"]["engine_rss_mib"], lambda v: v <= 120, "{:.0f} MiB"),
         ("peak RSS training 16gb <= 750 MiB", c["train 16gb"]["engine_rss_mib"], lambda v: v <= 750, "{:.0f} MiB"),
         ("1 -> 2 threads, 16gb training >= 1.7x", two / one, lambda v: v >= 1.7, "{:.2f}x"),

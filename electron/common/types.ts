@@ -182,6 +182,8 @@ export interface SamplingSettings {
   passes?: number
   adaptive?: boolean
   klThreshold?: number
+  /** Weight precision while decoding: 'fp16' (the default) reads half the bytes per token, 'fp32' is exact. */
+  weights?: 'fp16' | 'fp32'
 }
 
 export interface GenerationRequest extends SamplingSettings {

@@ -12,7 +12,7 @@ import type { TrainingService } from './training'
 import { bad, object, pick, string } from './validate'
 
 export const samplingKeys = ['maxTokens', 'temperature', 'topK', 'topP', 'repetitionPenalty', 'repetitionWindow', 'seed', 'stop',
-  'passes', 'adaptive', 'klThreshold'] as const
+  'passes', 'adaptive', 'klThreshold', 'weights'] as const
 
 export interface GenerationHooks {
   onDone?(result: GenerationResult): void | Promise<void>

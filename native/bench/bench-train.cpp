@@ -129,12 +129,14 @@ void cmd_passes(const Args & a) {
 }
 
 // Batch-1 generation with the KV cache: feed max_seq_len tokens (greedy), reset, repeat.
+// --weights fp32|fp16 (default fp32: the PyTorch peer's precision).
 void cmd_generate(const Args & a) {
     GPT m;
     load_checkpoint(a.str("checkpoint"), m);
     const int passes = int(a.num("passes", 1)), reps = int(a.num("reps", 10));
     const int T = m.config.max_seq_len, V = m.config.vocab_size;
-    Decoder dec(m, passes);
+    const DecodeWeights weights = decode_weights_from_name(a.str("weights", "fp32"));
+    Decoder dec(m, passes, weights);
     auto run = [&] {
         dec.reset();
         int tok = 3 % V;
@@ -148,8 +150,9 @@ void cmd_generate(const Args & a) {
     double t0 = now_seconds();
     for (int r = 0; r < reps; r++) sink += run();
     const double dt = now_seconds() - t0;
-    std::printf("{\"mode\":\"generate\",\"threads\":%d,\"passes\":%d,\"tok_s\":%.1f,\"peak_rss_mib\":%.1f,\"check\":%d}\n",
-                omp_get_max_threads(), passes, double(reps) * T / dt, peak_rss_mib(), sink);
+    std::printf("{\"mode\":\"generate\",\"threads\":%d,\"passes\":%d,\"weights\":\"%s\",\"tok_s\":%.1f,"
+                "\"peak_rss_mib\":%.1f,\"check\":%d}\n",
+                omp_get_max_threads(), passes, decode_weights_name(weights), double(reps) * T / dt, peak_rss_mib(), sink);
 }
 
 }  // namespace mg

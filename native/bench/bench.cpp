@@ -9,7 +9,7 @@
 //   mg-bench train --checkpoint C --tokens F --batch B --seq T --warmup w --steps s [--profile]
 //   mg-bench passes --checkpoint C --tokens F --batch B --seq T --passes r   forward+backward only,
 //                                      backprop through all r passes (the recursion cost check)
-//   mg-bench generate --checkpoint C --passes r --reps n                KV cache, batch 1, greedy
+//   mg-bench generate --checkpoint C --passes r --reps n [--weights fp32|fp16]   KV cache, batch 1, greedy
 //   mg-bench logits --checkpoint C --ids 1,2,3 --passes r               for tools/parity.py
 #include <omp.h>
 #include <sys/resource.h>

@@ -101,6 +101,10 @@ void apply_generate_fields(const Napi::Object & o, GenerateConfig & c) {
     set_if(get_int(o, "passes", 0, 64), c.passes);
     set_if(get_bool(o, "adaptive"), c.adaptive);
     set_if(get_number(o, "klThreshold", 0, 1e6), c.kl_threshold);
+    if (std::optional<std::string> w = get_string(o, "weights")) {
+        if (*w != "fp16" && *w != "fp32") throw Napi::RangeError::New(o.Env(), "weights must be 'fp16' or 'fp32' (got '" + *w + "')");
+        c.weights = decode_weights_from_name(*w);
+    }
     if (present(o, "stop")) {
         Napi::Value v = o.Get("stop");
         if (!v.IsArray()) throw Napi::TypeError::New(o.Env(), "stop must be an array of strings");

@@ -140,6 +140,11 @@ const std::vector<Flag> & flags() {
                 }
                 o.generate.stop.push_back(s);
             });
+        add("weights", "<fp16|fp32>", G, "weight precision while generating: fp16 reads half the bytes (default), fp32 is exact",
+            [](O & o, const std::string & f, const std::string & v) {
+                if (v != "fp16" && v != "fp32") throw UsageError("--" + f + " must be fp16 or fp32 (got " + v + ")");
+                o.generate.weights = decode_weights_from_name(v);
+            });
         int_flag("threads", X, "CPU threads (default: all cores)", 1, 1024, [](O & o) -> int & { return o.threads; });
         add("seed", "<n>", X, "seed for initialisation, batches and sampling (default 1337 / 42)",
             [](O & o, const std::string & f, const std::string & v) {

@@ -20,22 +20,23 @@ static GenerateConfig generation_config(const CliOptions & o) {
     return g;
 }
 
-static void print_stats(const GenerateResult & r) {
-    std::fprintf(stderr, "[%d tokens in %.2fs, %.1f tok/s, mean passes %.2f, stopped: %s]\n", r.tokens, r.seconds,
-                 r.tokens_per_sec, r.mean_passes, r.stop_reason.c_str());
+static void print_stats(const GenerateResult & r, const GenerateConfig & g) {
+    std::fprintf(stderr, "[%d tokens in %.2fs, %.1f tok/s, mean passes %.2f, %s weights, stopped: %s]\n", r.tokens,
+                 r.seconds, r.tokens_per_sec, r.mean_passes, decode_weights_name(g.weights), r.stop_reason.c_str());
 }
 
 int print_generation(const LoadedModel & lm, const CliOptions & o, const std::string & prompt) {
     g_interrupted.store(false);
     std::fputs(prompt.c_str(), stdout);
-    GenerateResult r = generate(lm.model, lm.tokenizer, prompt, generation_config(o), [](const std::string & piece) {
+    const GenerateConfig cfg = generation_config(o);
+    GenerateResult r = generate(lm.model, lm.tokenizer, prompt, cfg, [](const std::string & piece) {
         std::fputs(piece.c_str(), stdout);
         std::fflush(stdout);
         return !g_interrupted.load();
     });
     std::fputs("\n", stdout);
     std::fflush(stdout);
-    print_stats(r);
+    print_stats(r, cfg);
     return 0;
 }
 
@@ -80,7 +81,7 @@ int cmd_chat(const CliOptions & o) {
                 return !g_interrupted.load();
             });
             std::printf("\n");
-            print_stats(r);
+            print_stats(r, cfg);
             history.push_back({ChatRole::Assistant, r.text});
         } catch (const error & e) {
             // a bad message must not end the conversation

@@ -49,6 +49,8 @@ expect "--chat: a character outside the vocab is an error, the chat goes on" 0 "
 expect "sampling and recursion flags" 0 "mean passes 3.00" -- $MG --generate --checkpoint "$W/m.bin" --prompt "a " \
   --temperature 0.7 --top_k 10 --top_p 0.9 --repetition_penalty 1.2 --repetition_window 32 --seed 3 --passes 3 --max_tokens 20
 expect "adaptive passes report their mean" 0 "mean passes" -- $MG --generate --checkpoint "$W/m.bin" --passes 6 --adaptive --kl_threshold 0.01 --max_tokens 20
+expect "generation reads fp16 weights by default" 0 "fp16 weights" -- $MG --generate --checkpoint "$W/m.bin" --max_tokens 10
+expect "--weights fp32" 0 "fp32 weights" -- $MG --generate --checkpoint "$W/m.bin" --weights fp32 --max_tokens 10
 expect "--stop ends before the stop string" 0 "stop_string" -- $MG --generate --checkpoint "$W/m.bin" --prompt "the" --stop " " --max_tokens 100
 expect "model, recursion and training flags" 0 "prelude 1 + core 1" -- $MG --train --data "$D" --steps 4 --embed_dim 32 --num_layers 3 \
   --num_heads 4 --max_seq_len 32 --hidden_dim 64 --prelude_layers 1 --coda_layers 1 --mean_passes 1.5 --max_passes 3 --backprop_passes 1 \
@@ -80,6 +82,7 @@ expect "missing value" 2 "--steps needs a value" -- $MG --train --data "$D" --st
 expect "bad number" 2 "expected a whole number" -- $MG --train --data "$D" --steps ten
 expect "two modes" 2 "choose one mode" -- $MG --train --generate
 expect "--train without --data" 2 "--train needs --data" -- $MG --train
+expect "unknown weight format" 2 "--weights must be fp16 or fp32" -- $MG --generate --weights fp8
 expect "stray argument" 2 "unexpected argument" -- $MG --generate hello
 expect "missing data file" 1 "cannot open data file" -- $MG --train --data "$W/nope.txt"
 expect "heads must divide embed_dim" 1 "divisible by num_heads" -- $MG --train --data "$D" --embed_dim 30 --num_heads 4

@@ -56,6 +56,73 @@ static void test_matmul(size_t N, int IC, int OC) {
     EXPECT(dx2 != dx1 || N * IC == 0);
 }
 
+static void test_matvec(int IC, int OC) {
+    char label[96];
+    auto x = rnd(IC), w = rnd(size_t(OC) * IC);
+    std::vector<float> y0(OC), y1(OC), y2(OC), y3(OC), wround(w.size());
+    matvec_forward_ref(y0.data(), x.data(), w.data(), IC, OC);
+    matvec_forward(y1.data(), x.data(), w.data(), IC, OC);
+    std::snprintf(label, sizeof label, "matvec_forward IC=%d OC=%d", IC, OC);
+    compare(label, y0, y1);
+    // fp16 row panels: the packed reference is the fp32 reference on the rounded weights (a wrong
+    // layout would be off by the weights themselves)
+    std::vector<uint16_t> w16(w.size()), packed(matvec_f16_packed_size(IC, OC), 0xffff);
+    f16_from_f32(w16.data(), w.data(), w.size());
+    for (size_t i = 0; i < w.size(); i++) wround[i] = f32_from_f16_scalar(w16[i]);
+    matvec_pack_f16(packed.data(), w16.data(), IC, OC);
+    matvec_forward_ref(y0.data(), x.data(), wround.data(), IC, OC);
+    matvec_forward_f16_ref(y2.data(), x.data(), packed.data(), IC, OC);
+    std::snprintf(label, sizeof label, "matvec_forward_f16_ref IC=%d OC=%d (packing)", IC, OC);
+    compare(label, y0, y2);
+    matvec_forward_f16(y3.data(), x.data(), packed.data(), IC, OC);
+    std::snprintf(label, sizeof label, "matvec_forward_f16 IC=%d OC=%d", IC, OC);
+    compare(label, y2, y3);
+    // the rows from the second panel on are a packed matrix of their own (the decoder's split)
+    if (OC > kMatvecPanel) {
+        const size_t row_halves = matvec_f16_packed_size(IC, kMatvecPanel) / kMatvecPanel;
+        std::vector<float> tail(OC - kMatvecPanel);
+        matvec_forward_f16(tail.data(), x.data(), packed.data() + kMatvecPanel * row_halves, IC, OC - kMatvecPanel);
+        EXPECT_MSG(std::equal(tail.begin(), tail.end(), y3.begin() + kMatvecPanel), "matvec_forward_f16 IC=%d OC=%d: a "
+                   "row's value depends on the panels it runs with", IC, OC);
+    }
+}
+
+// fp16 conversion: the SIMD one must give the reference's bits (round to nearest even, subnormal
+// halves, overflow to infinity); the reference must round-trip every half.
+static void test_half() {
+    int bad = 0;
+    for (uint32_t h = 0; h < 65536; h++) {
+        const float f = f32_from_f16_scalar(uint16_t(h));
+        bad += std::isnan(f) ? !std::isnan(f32_from_f16_scalar(f16_from_f32_scalar(f))) : f16_from_f32_scalar(f) != h;
+    }
+    EXPECT_MSG(bad == 0, "%d halves do not round-trip through float", bad);
+    struct Case { float f; uint16_t h; };
+    const Case known[] = {{1.0f, 0x3c00}, {-2.0f, 0xc000}, {65504.0f, 0x7bff}, {65519.0f, 0x7bff}, {65520.0f, 0x7c00},
+                          {1e9f, 0x7c00}, {0x1p-14f, 0x0400}, {0x1p-24f, 0x0001}, {0x1p-25f, 0x0000},
+                          {0x1.8p-24f, 0x0002}, {0x1.8p-25f, 0x0001}, {-0.0f, 0x8000}, {1.0f + 0x1p-11f, 0x3c00},
+                          {1.0f + 0x1.8p-11f, 0x3c01}, {1.0f + 0x1.8p-10f, 0x3c02}, {INFINITY, 0x7c00}};
+    for (const Case & c : known)
+        EXPECT_MSG(f16_from_f32_scalar(c.f) == c.h, "f16(%a) = 0x%04x, expected 0x%04x", double(c.f),
+                   f16_from_f32_scalar(c.f), c.h);
+    // the SIMD conversion against the reference: random magnitudes from subnormal to overflow, the
+    // exact midpoints between neighbouring halves, the known cases; odd lengths for the leftovers
+    std::vector<float> src;
+    for (int i = 0; i < 4000; i++) src.push_back(float(g_rng.normal()) * std::ldexp(1.0f, int(g_rng.below(50)) - 30));
+    for (uint32_t h = 0; h < 0x7bff; h += 37) src.push_back(0.5f * (f32_from_f16_scalar(uint16_t(h)) + f32_from_f16_scalar(uint16_t(h + 1))));
+    for (const Case & c : known) src.push_back(c.f);
+    src.push_back(NAN);
+    for (size_t n : {src.size(), size_t(1), size_t(7), size_t(13)}) {
+        std::vector<uint16_t> h0(n), h1(n);
+        f16_from_f32_ref(h0.data(), src.data(), n);
+        f16_from_f32(h1.data(), src.data(), n);
+        int diff = 0;
+        for (size_t i = 0; i < n; i++)
+            diff += std::isnan(src[i]) ? !std::isnan(f32_from_f16_scalar(h1[i])) : h0[i] != h1[i];
+        EXPECT_MSG(diff == 0, "f16_from_f32 n=%zu: %d values differ from the reference", n, diff);
+    }
+    std::printf("  %-44s bitwise equal to the reference\n", "f16_from_f32");
+}
+
 static void test_rmsnorm(size_t N, int C) {
     char label[96];
     auto x = rnd(N * C), w = rnd(C), dy = rnd(N * C);
@@ -95,11 +162,17 @@ static void test_attention(int B, int T, int C, int NH) {
 static void test_decode(int len, int C, int NH) {
     char label[96];
     auto q = rnd(C), k = rnd(size_t(len) * C), v = rnd(size_t(len) * C);
-    std::vector<float> y0(C), y1(C);
-    attention_decode_ref(y0.data(), q.data(), k.data(), v.data(), len, C, NH);
-    attention_decode(y1.data(), q.data(), k.data(), v.data(), len, C, NH);
+    std::vector<float> y0(C), y1(C), y2(C, 7.0f);
+    attention_decode_ref(y0.data(), q.data(), k.data(), v.data(), len, C, NH, 0, NH);
+    attention_decode(y1.data(), q.data(), k.data(), v.data(), len, C, NH, 0, NH);
     std::snprintf(label, sizeof label, "attention_decode len=%d C=%d NH=%d", len, C, NH);
     compare(label, y0, y1);
+    // a range of heads writes those heads only, with the same values
+    const int hs = C / NH, h0 = NH > 1 ? 1 : 0;
+    attention_decode(y2.data(), q.data(), k.data(), v.data(), len, C, NH, h0, NH);
+    bool ok = true;
+    for (int i = 0; i < C; i++) ok &= i < h0 * hs ? y2[i] == 7.0f : y2[i] == y1[i];
+    EXPECT_MSG(ok, "attention_decode heads [%d, %d) of %d", h0, NH, NH);
 }
 
 static void test_gelu(size_t N, float scale) {
@@ -171,6 +244,9 @@ int main() {
     for (auto [N, IC, OC] : {std::tuple<size_t, int, int>{1, 1, 1}, {1, 7, 5}, {2, 33, 70}, {3, 13, 17}, {4, 16, 16},
                              {5, 33, 19}, {7, 300, 40}, {37, 64, 530}, {64, 128, 384}, {13, 520, 9}})
         test_matmul(N, IC, OC);
+    for (auto [IC, OC] : {std::pair<int, int>{1, 1}, {7, 5}, {9, 17}, {33, 70}, {128, 384}, {520, 9}, {16, 8}, {24, 37}})
+        test_matvec(IC, OC);
+    test_half();
     for (auto [N, C] : {std::pair<size_t, int>{1, 1}, {3, 7}, {5, 13}, {4, 128}, {2, 33}}) test_rmsnorm(N, C);
     for (auto [B, T, C, NH] : {std::tuple<int, int, int, int>{1, 1, 1, 1}, {2, 5, 6, 2}, {1, 9, 36, 3}, {2, 17, 64, 2}, {1, 70, 48, 3}})
         test_attention(B, T, C, NH);

@@ -77,7 +77,7 @@ static GenerateResult run(const GPT & model, const Tokenizer & tokenizer, std::v
     const ModelConfig & mc = model.config;
     const int passes = cfg.passes > 0 ? cfg.passes : mc.default_passes();
     const float kl = cfg.adaptive ? cfg.kl_threshold : 0.0f;
-    Decoder decoder(model, passes);
+    Decoder decoder(model, passes, cfg.weights);
     Sampler sampler(cfg.sampler);
     GenerateResult res;
     res.prompt_tokens = int(history.size());

@@ -99,15 +99,15 @@ void MG_ATTENTION(backward)(float * dqkv, const float * dout, const float * qkv,
     }
 }
 
-// One query row against the KV cache; out (C), q (C), kcache/vcache (len,C).
-// Serial: at batch 1 a head's work is a few thousand FMAs, less than a thread fork costs.
+// One query row against the KV cache, heads [h_begin, h_end); out (C), q (C), kcache/vcache (len,C).
+// Serial: the decoder gives each of its threads whole heads.
 void MG_ATTENTION(decode)(float * out, const float * q, const float * kcache, const float * vcache, int len, int C,
-                           int NH) {
+                           int NH, int h_begin, int h_end) {
     const int hs = C / NH;
     const float scale = 1.0f / std::sqrt(float(hs));
     float a_stack[1024];
     float * a = len <= 1024 ? a_stack : new float[len];
-    for (int h = 0; h < NH; h++) {
+    for (int h = h_begin; h < h_end; h++) {
         const float * qh = q + h * hs;
         float maxv = -INFINITY;
         for (int u = 0; u < len; u++) {

@@ -23,6 +23,11 @@ inline constexpr auto encoder_forward = encoder_forward_ref;  // a gather: memor
 inline constexpr auto encoder_backward = encoder_backward_ref;
 inline constexpr auto matmul_forward = MG_KERNEL(matmul_forward);
 inline constexpr auto matmul_backward = MG_KERNEL(matmul_backward);
+// the decoder's: one row on the calling thread, on fp32 weights or fp16 row panels
+inline constexpr auto matvec_forward = MG_KERNEL(matvec_forward);
+inline constexpr auto matvec_forward_f16 = MG_KERNEL(matvec_forward_f16);
+inline constexpr auto f16_from_f32 = MG_KERNEL(f16_from_f32);
+inline constexpr auto matvec_pack_f16 = matvec_pack_f16_ref;  // a layout copy, once per decoder
 inline constexpr auto rmsnorm_forward = MG_KERNEL(rmsnorm_forward);
 inline constexpr auto rmsnorm_backward = MG_KERNEL(rmsnorm_backward);
 inline constexpr auto attention_forward = MG_KERNEL(attention_forward);

@@ -1,7 +1,8 @@
 // matmul, written once for every SIMD target (see attention-simd.h for the scheme): the three
-// products of a linear layer on the packed GEMM with the ISA's microkernel, and a GEMV for the
-// decoder's single rows. The ISA file defines
+// products of a linear layer on the packed GEMM with the ISA's microkernel, a GEMV for a few
+// rows, and the decoder's serial fp32 matvec. The ISA file defines
 //   MG_VEC_DOT(x, y, n)  MG_GEMM_MICRO (a GemmMicro)  MG_MATMUL(op) for op = forward, backward
+//   MG_MATVEC(op) for op = forward
 // out (N,OC), inp (N,IC), weight (OC,IC)
 #include "kernels/gemm.h"
 
@@ -16,6 +17,13 @@ static void MG_GEMV(float * y, const float * x, const float * w, int IC, int OC)
     // split over output rows; a fork costs microseconds, so small layers stay on one thread
 #pragma omp parallel for schedule(static) if (size_t(OC) * IC >= 32768)
     for (int o = 0; o < OC; o++) y[o] = MG_VEC_DOT(x, w + size_t(o) * IC, IC);
+}
+
+// One input row on the calling thread: the decoder splits the output rows over its own threads,
+// and a row sums in the same order whichever thread computes it. (The fp16 matvec, on packed
+// row panels, is in the ISA's half.cpp.)
+void MG_MATVEC(forward)(float * out, const float * inp, const float * weight, int IC, int OC) {
+    for (int o = 0; o < OC; o++) out[o] = MG_VEC_DOT(inp, weight + size_t(o) * IC, IC);
 }
 
 void MG_MATMUL(forward)(float * out, const float * inp, const float * weight, size_t N, int IC, int OC) {

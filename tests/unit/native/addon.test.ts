@@ -60,6 +60,12 @@ describe('addon', () => {
       throw new Error('listener bug')
     })
     await expect(g.done).resolves.toMatchObject({ tokens: 5 })
+    for (const weights of ['fp32', 'fp16'] as const) {
+      const w = model.generate({ prompt: 'the', maxTokens: 5, temperature: 0, weights }, () => {})
+      await expect(w.done).resolves.toMatchObject({ tokens: 5 })
+    }
+    expect(() => model.generate({ prompt: 'the', weights: 'fp8' as never }, () => {})).toThrow(RangeError)
+    expect(() => model.generate({ prompt: 'the', weights: 16 as never }, () => {})).toThrow(TypeError)
     expect(() => model.generate({ prompt: 'Q' }, () => {})).toThrow(RangeError)
     expect(() => model.generate({ history: [{ role: 'bot', text: 'x' }] }, () => {})).toThrow(TypeError)
     expect(() => model.generate({ history: [{ role: 'assistant', text: 'the' }] }, () => {})).toThrow(/end with a user turn/)

@@ -3,6 +3,7 @@
 // reference kernels in tests/test-kernels.cpp.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 
 #include "kernels/gemm.h"
 
@@ -14,6 +15,12 @@ void matmul_forward_neon(float * out, const float * inp, const float * weight, s
 void matmul_backward_neon(float * dinp, float * dweight, const float * dout, const float * inp, const float * weight,
                           size_t N, int IC, int OC);
 
+// the decoder's kernels: one row on the calling thread; fp16 weights in row panels (ref/matvec.cpp)
+// widen to fp32 in registers
+void matvec_forward_neon(float * out, const float * inp, const float * weight, int IC, int OC);
+void matvec_forward_f16_neon(float * out, const float * inp, const uint16_t * packed, int IC, int OC);
+void f16_from_f32_neon(uint16_t * dst, const float * src, size_t n);
+
 void rmsnorm_forward_neon(float * out, float * rstd, const float * inp, const float * weight, size_t N, int C);
 void rmsnorm_backward_neon(float * dinp, float * dweight, const float * dout, const float * inp, const float * weight,
                            const float * rstd, size_t N, int C);
@@ -22,7 +29,7 @@ void attention_forward_neon(float * out, float * att, const float * qkv, int B, 
 void attention_backward_neon(float * dqkv, const float * dout, const float * qkv, const float * att, int B, int T,
                              int C, int NH);
 void attention_decode_neon(float * out, const float * q, const float * kcache, const float * vcache, int len, int C,
-                           int NH);
+                           int NH, int h_begin, int h_end);
 
 void gelu_forward_neon(float * out, const float * inp, size_t N);
 void gelu_backward_neon(float * dinp, const float * dout, const float * inp, size_t N);

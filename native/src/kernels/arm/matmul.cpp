@@ -41,4 +41,5 @@ const GemmMicro gemm_micro_neon = {8, 12, micro_8x12};
 #define MG_VEC_DOT dot_neon
 #define MG_GEMM_MICRO gemm_micro_neon
 #define MG_MATMUL(op) matmul_##op##_neon
+#define MG_MATVEC(op) matvec_##op##_neon
 #include "kernels/matmul-simd.h"

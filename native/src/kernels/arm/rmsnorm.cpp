@@ -8,17 +8,26 @@ namespace mg {
 
 static constexpr float kRmsEps = 1e-5f;
 
+// one row: y (C) = x * r * weight; returns r = 1 / rms(x)
+static float rms_row(float * y, const float * x, const float * weight, int C) {
+    const float r = 1.0f / std::sqrt(dot_neon(x, x, C) / C + kRmsEps);
+    int c = 0;
+    for (; c + 4 <= C; c += 4) vst1q_f32(y + c, vmulq_f32(vmulq_n_f32(vld1q_f32(x + c), r), vld1q_f32(weight + c)));
+    // leftovers
+    for (; c < C; c++) y[c] = x[c] * r * weight[c];
+    return r;
+}
+
 void rmsnorm_forward_neon(float * out, float * rstd, const float * inp, const float * weight, size_t N, int C) {
-    // rows are independent; a single row (the decoder) is too small to fork for
-#pragma omp parallel for schedule(static) if (N > 1)
+    if (N == 1) {  // a decoder row, inside the decoder's own region: no OpenMP region, not even an inactive one
+        const float r = rms_row(out, inp, weight, C);
+        if (rstd) rstd[0] = r;
+        return;
+    }
+    // rows are independent
+#pragma omp parallel for schedule(static)
     for (size_t n = 0; n < N; n++) {
-        const float * x = inp + n * C;
-        float * y = out + n * C;
-        const float r = 1.0f / std::sqrt(dot_neon(x, x, C) / C + kRmsEps);
-        int c = 0;
-        for (; c + 4 <= C; c += 4) vst1q_f32(y + c, vmulq_f32(vmulq_n_f32(vld1q_f32(x + c), r), vld1q_f32(weight + c)));
-        // leftovers
-        for (; c < C; c++) y[c] = x[c] * r * weight[c];
+        const float r = rms_row(out + n * C, inp + n * C, weight, C);
         if (rstd) rstd[n] = r;
     }
 }

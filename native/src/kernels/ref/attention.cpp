@@ -96,14 +96,15 @@ void attention_backward_ref(float * dqkv, const float * dout, const float * qkv,
 }
 
 // attention_decode: one new query against a KV cache, for incremental generation.
-// out (C), q (C), kcache (len,C), vcache (len,C): the same math as the forward for row t = len-1.
+// out (C), q (C), kcache (len,C), vcache (len,C): the same math as the forward for row t = len-1,
+// for heads [h_begin, h_end) of NH only (the decoder splits the heads over its threads).
 void attention_decode_ref(float * out, const float * q, const float * kcache, const float * vcache, int len, int C,
-                          int NH) {
+                          int NH, int h_begin, int h_end) {
     const int hs = C / NH;
     const float scale = 1.0f / std::sqrt(float(hs));
     float a_stack[1024];
     float * a = len <= 1024 ? a_stack : new float[len];
-    for (int h = 0; h < NH; h++) {
+    for (int h = h_begin; h < h_end; h++) {
         const float * qh = q + h * hs;
         float maxv = -INFINITY;
         for (int u = 0; u < len; u++) {

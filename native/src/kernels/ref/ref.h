@@ -6,6 +6,7 @@
 // "this input needs no gradient" and is skipped.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 
 namespace mg {
 
@@ -16,6 +17,20 @@ void matmul_forward_ref(float * out, const float * inp, const float * weight, si
 void matmul_backward_ref(float * dinp, float * dweight, const float * dout, const float * inp, const float * weight,
                          size_t N, int IC, int OC);
 
+// out (OC) = weight (OC,IC) . inp (IC) on the calling thread (the decoder's row split). The fp16
+// one reads the weight packed in row panels (ref/matvec.cpp), matvec_f16_packed_size halves;
+// a range of whole panels is itself a packed matrix.
+inline constexpr int kMatvecPanel = 8;
+void matvec_forward_ref(float * out, const float * inp, const float * weight, int IC, int OC);
+size_t matvec_f16_packed_size(int IC, int OC);
+void matvec_pack_f16_ref(uint16_t * packed, const uint16_t * weight, int IC, int OC);
+void matvec_forward_f16_ref(float * out, const float * inp, const uint16_t * packed, int IC, int OC);
+
+// fp16 (IEEE binary16 bits) from fp32, rounded to nearest even; the scalar conversions both ways
+void f16_from_f32_ref(uint16_t * dst, const float * src, size_t n);
+uint16_t f16_from_f32_scalar(float f);
+float f32_from_f16_scalar(uint16_t h);
+
 void rmsnorm_forward_ref(float * out, float * rstd, const float * inp, const float * weight, size_t N, int C);
 void rmsnorm_backward_ref(float * dinp, float * dweight, const float * dout, const float * inp, const float * weight,
                           const float * rstd, size_t N, int C);
@@ -24,7 +39,7 @@ void attention_forward_ref(float * out, float * att, const float * qkv, int B, i
 void attention_backward_ref(float * dqkv, const float * dout, const float * qkv, const float * att, int B, int T, int C,
                             int NH);
 void attention_decode_ref(float * out, const float * q, const float * kcache, const float * vcache, int len, int C,
-                          int NH);
+                          int NH, int h_begin, int h_end);
 
 void gelu_forward_ref(float * out, const float * inp, size_t N);
 void gelu_backward_ref(float * dinp, const float * dout, const float * inp, size_t N);

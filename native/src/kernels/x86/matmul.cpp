@@ -43,4 +43,5 @@ const GemmMicro gemm_micro_avx2 = {6, 16, micro_6x16};
 #define MG_VEC_DOT dot_avx2
 #define MG_GEMM_MICRO gemm_micro_avx2
 #define MG_MATMUL(op) matmul_##op##_avx2
+#define MG_MATVEC(op) matvec_##op##_avx2
 #include "kernels/matmul-simd.h"
