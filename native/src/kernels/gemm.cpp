@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 namespace mg {
@@ -36,7 +37,13 @@ static void pack_b(float * dst, const float * b, size_t rsb, size_t csb, size_t 
                    int NR) {
     if (nr < size_t(NR)) std::memset(dst, 0, kc * NR * sizeof(float));
     if (csb == 1) {  // rows of B are contiguous in j: copy NR floats per k
-        for (size_t k = 0; k < kc; k++) std::memcpy(dst + k * NR, b + (k0 + k) * rsb + j0, nr * sizeof(float));
+        // constant sizes compile to a few vector moves; a memcpy call per 48 or 64 bytes cost 5% of a step
+        auto rows = [&](auto width) {
+            for (size_t k = 0; k < kc; k++) std::memcpy(dst + k * NR, b + (k0 + k) * rsb + j0, width * sizeof(float));
+        };
+        if (nr == 16) rows(std::integral_constant<size_t, 16>());
+        else if (nr == 12) rows(std::integral_constant<size_t, 12>());
+        else rows(nr);
     } else {
         for (size_t j = 0; j < nr; j++) {
             const float * src = b + (j0 + j) * csb + k0 * rsb;
@@ -73,8 +80,12 @@ static void gemm_slab(const GemmMicro & micro, float * c, size_t ldc, const floa
                       const float * b, size_t rsb, size_t csb, size_t i_begin, size_t i_end, size_t j_begin,
                       size_t j_end, size_t K, bool accumulate, float * ap, float * bp) {
     const size_t MR = micro.MR, NR = micro.NR, MC = kMaxPanelsPerBlock * MR;
-    for (size_t j0 = j_begin; j0 < j_end; j0 += kGemmNC) {
-        const size_t nc = std::min(kGemmNC, j_end - j0);
+    // A short k (the models' K = 128) leaves room in the B block for more columns: widen it to
+    // the same KC x NC floats, so each A panel is packed once instead of once per NC columns
+    const size_t kc_max = std::min(kGemmKC, K);
+    const size_t NC = std::max(kGemmNC, kGemmKC * kGemmNC / kc_max / NR * NR);
+    for (size_t j0 = j_begin; j0 < j_end; j0 += NC) {
+        const size_t nc = std::min(NC, j_end - j0);
         for (size_t k0 = 0; k0 < K; k0 += kGemmKC) {
             const size_t kc = std::min(kGemmKC, K - k0);
             const bool acc = accumulate || k0 > 0;
@@ -98,13 +109,14 @@ static bool gemm_trivial(float * c, size_t ldc, size_t M, size_t N, size_t K, bo
     return true;
 }
 
-// A column block is packed in whole NR panels: NC rounded up to NR (NEON's 12 does not divide it).
-static size_t packed_nc(const GemmMicro & micro) { return (kGemmNC + micro.NR - 1) / micro.NR * micro.NR; }
+// The packed B block, floats: kc x nc <= KC x NC, plus one NR panel of padding (columns go in
+// whole NR panels, and NEON's 12 does not divide NC).
+static size_t packed_b_size(const GemmMicro & micro) { return kGemmKC * (kGemmNC + micro.NR); }
 
 void gemm(const GemmMicro & micro, float * c, size_t ldc, const float * a, size_t rsa, size_t csa, const float * b,
           size_t rsb, size_t csb, size_t M, size_t N, size_t K, bool accumulate) {
     if (gemm_trivial(c, ldc, M, N, K, accumulate)) return;
-    const size_t MR = micro.MR, NR = micro.NR, MC = kMaxPanelsPerBlock * MR, nc_pad = packed_nc(micro);
+    const size_t MR = micro.MR, NR = micro.NR, MC = kMaxPanelsPerBlock * MR, bsize = packed_b_size(micro);
     const int nth = omp_get_max_threads();
     // Each thread takes a slab of C: rows when C is taller than wide, else columns. It packs its
     // share of the split operand and all of the other, smaller one: no packed block is shared,
@@ -118,7 +130,7 @@ void gemm(const GemmMicro & micro, float * c, size_t ldc, const float * a, size_
     // generation in the app) can multiply at once.
     thread_local std::vector<float> apack, bpack;
     if (apack.size() < size_t(nth) * MC * kGemmKC) apack.resize(size_t(nth) * MC * kGemmKC);
-    if (bpack.size() < size_t(nth) * kGemmKC * nc_pad) bpack.resize(size_t(nth) * kGemmKC * nc_pad);
+    if (bpack.size() < size_t(nth) * bsize) bpack.resize(size_t(nth) * bsize);
     float * ap_all = apack.data();
     float * bp_all = bpack.data();
 
@@ -130,17 +142,17 @@ void gemm(const GemmMicro & micro, float * c, size_t ldc, const float * a, size_
         if (s0 >= s1) continue;
         gemm_slab(micro, c, ldc, a, rsa, csa, b, rsb, csb, split_rows ? s0 : 0, split_rows ? s1 : M,
                   split_rows ? 0 : s0, split_rows ? N : s1, K, accumulate, ap_all + size_t(t) * MC * kGemmKC,
-                  bp_all + size_t(t) * kGemmKC * nc_pad);
+                  bp_all + size_t(t) * bsize);
     }
 }
 
 void gemm_serial(const GemmMicro & micro, float * c, size_t ldc, const float * a, size_t rsa, size_t csa,
                  const float * b, size_t rsb, size_t csb, size_t M, size_t N, size_t K, bool accumulate) {
     if (gemm_trivial(c, ldc, M, N, K, accumulate)) return;
-    const size_t MC = kMaxPanelsPerBlock * micro.MR, nc_pad = packed_nc(micro);
+    const size_t MC = kMaxPanelsPerBlock * micro.MR, bsize = packed_b_size(micro);
     thread_local std::vector<float> apack, bpack;  // this thread's, as in gemm()
     if (apack.size() < MC * kGemmKC) apack.resize(MC * kGemmKC);
-    if (bpack.size() < kGemmKC * nc_pad) bpack.resize(kGemmKC * nc_pad);
+    if (bpack.size() < bsize) bpack.resize(bsize);
     gemm_slab(micro, c, ldc, a, rsa, csa, b, rsb, csb, 0, M, 0, N, K, accumulate, apack.data(), bpack.data());
 }
 

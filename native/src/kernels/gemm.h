@@ -16,7 +16,8 @@
 namespace mg {
 
 inline constexpr size_t kGemmKC = 256;  // k block: an MR x KC A panel and a KC x NR B panel sit in L1
-inline constexpr size_t kGemmNC = 256;  // column block: the packed KC x NC B block (256 KiB) sits in L2
+inline constexpr size_t kGemmNC = 256;  // column block: the packed KC x NC B block (256 KiB) sits in L2 (a
+                                        // shorter k widens the block to the same size)
                                         // (the Cortex-A76 has 512 KiB of L2 per core)
 
 // c (MR,NR) with row stride ldc = [c +] a . b over kc steps; a is packed (kc,MR), b packed (kc,NR).
