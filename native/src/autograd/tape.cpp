@@ -1,5 +1,6 @@
 #include "autograd/tape.h"
 
+#include <algorithm>
 #include <cstring>
 #include <new>
 
@@ -54,7 +55,11 @@ float * Tape::grad_take(size_t n) {
         break;
     }
     if (!p) p = grads.alloc_floats(n);
-    std::memset(p, 0, n * sizeof(float));
+    // both cores clear a large buffer (an 8gb activation gradient is 2 MiB): on one, the other
+    // core waited through 2% of a step
+    constexpr size_t chunk = size_t(1) << 15;
+#pragma omp parallel for schedule(static) if (n >= 4 * chunk)
+    for (size_t c = 0; c < n; c += chunk) std::memset(p + c, 0, std::min(chunk, n - c) * sizeof(float));
     return p;
 }
 
