@@ -62,18 +62,21 @@ static void pack_block(float * dst, size_t width, size_t lines, const float * sr
                        size_t kc) {
     const size_t full = lines / width, rest = lines - full * width;
     if (line_stride == 1) {
-        // runs of `width` floats; k outer, so the block's k-th row of the source is read in
-        // order (a panel at a time would read one cache line per k, kc times over); constant
-        // sizes become vector moves
+        // runs of `width` floats, kKChunk k at a time across the panels: the chunk's source rows
+        // stay in L1 while every panel takes its part, and each panel is written in order (k
+        // outer over all panels thrashed L1: the panels lie kc*width floats apart, which maps
+        // them onto one or two cache sets). Constant sizes become vector moves.
+        constexpr size_t kKChunk = 8;
         auto runs = [&](auto w) {
-            for (size_t k = 0; k < kc; k++) {
-                const float * s = src + k * k_stride;
-                float * d = dst + k * w;
-                for (size_t p = 0; p < full; p++) std::memcpy(d + p * kc * w, s + p * w, w * sizeof(float));
-                if (rest) {
-                    d += full * kc * w;
-                    for (size_t l = 0; l < w; l++) d[l] = l < rest ? s[full * w + l] : 0.0f;
-                }
+            for (size_t k0 = 0; k0 < kc; k0 += kKChunk) {
+                const size_t k1 = std::min(kc, k0 + kKChunk);
+                for (size_t p = 0; p < full; p++)
+                    for (size_t k = k0; k < k1; k++)
+                        std::memcpy(dst + p * kc * w + k * w, src + k * k_stride + p * w, w * sizeof(float));
+                if (rest)
+                    for (size_t k = k0; k < k1; k++)
+                        for (size_t l = 0; l < w; l++)
+                            dst[full * kc * w + k * w + l] = l < rest ? src[k * k_stride + full * w + l] : 0.0f;
             }
         };
         if (width == 16) runs(std::integral_constant<size_t, 16>());
