@@ -14,6 +14,12 @@ namespace mg {
 static void micro_8x12(size_t kc, const float * a, const float * b, float * c, size_t ldc, bool accumulate) {
     float32x4_t acc[8][3];
     for (int r = 0; r < 8; r++) acc[r][0] = acc[r][1] = acc[r][2] = vdupq_n_f32(0.0f);
+    // C is read back at the end: fetch its rows now, so the k loop hides the cache misses
+    if (accumulate)
+        for (int r = 0; r < 8; r++) {
+            __builtin_prefetch(c + r * ldc);
+            __builtin_prefetch(c + r * ldc + 11);
+        }
     for (size_t k = 0; k < kc; k++) {
         const float32x4_t a0 = vld1q_f32(a + k * 8), a1 = vld1q_f32(a + k * 8 + 4);
         const float32x4_t b0 = vld1q_f32(b + k * 12), b1 = vld1q_f32(b + k * 12 + 4), b2 = vld1q_f32(b + k * 12 + 8);

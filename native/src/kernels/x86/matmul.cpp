@@ -15,6 +15,13 @@ static void micro_6x16(size_t kc, const float * a, const float * b, float * c, s
     __m256 acc[6][2];
 #pragma GCC unroll 6
     for (int r = 0; r < 6; r++) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+    // C is read back at the end: fetch its rows now, so the k loop hides the cache misses
+    if (accumulate)
+#pragma GCC unroll 6
+        for (int r = 0; r < 6; r++) {
+            _mm_prefetch(reinterpret_cast<const char *>(c + r * ldc), _MM_HINT_T0);
+            _mm_prefetch(reinterpret_cast<const char *>(c + r * ldc + 15), _MM_HINT_T0);
+        }
     for (size_t k = 0; k < kc; k++) {
         const __m256 b0 = _mm256_loadu_ps(b + k * 16), b1 = _mm256_loadu_ps(b + k * 16 + 8);
 #pragma GCC unroll 6
