@@ -55,10 +55,10 @@ def main():
     peak = max(run_json(eng + ["peak", "--seconds", "0.4"] + th)["gflops"] for _ in range(5))
     print(f"FMA peak (measured): {peak:.1f} GFLOP/s")
     gemms = [run_json(eng + ["gemm"] + th)["shapes"] for _ in range(3)]  # per cell, the fastest of three
-    gemm = {"shapes": [dict(s, **{k: max(g[i][k] for g in gemms) for k in ("forward", "dinp", "dweight")})
-                       for i, s in enumerate(gemms[0])]}
+    gemm = [dict(s, **{k: max(g[i][k] for g in gemms) for k in ("forward", "dinp", "dweight")})
+            for i, s in enumerate(gemms[0])]
     results = {"machine": machine, "threads": a.threads, "torch": torch_version if py else None,
-               "peak_gflops": peak, "gemm": gemm["shapes"], "cases": {}, "engine_only": {}}
+               "peak_gflops": peak, "gemm": gemm, "cases": {}, "engine_only": {}}
 
     with tempfile.TemporaryDirectory() as tmp:
         models = {}
@@ -134,7 +134,7 @@ def med(xs, key):
     return statistics.median(x[key] for x in xs) if xs else None
 
 
-def best(xs, key):
+def largest(xs, key):  # the fastest tok/s, or the highest peak RSS
     return max(x[key] for x in xs) if xs else None
 
 
@@ -149,8 +149,8 @@ def report(results, raw, extra, passes_cost, peak, a, have_torch):
     print(f"| measure | engine | PyTorch | ratio | ratio of medians | MFU engine | MFU PyTorch | RSS engine | RSS PyTorch |")
     print("|---|---|---|---|---|---|---|---|---|")
     for name, d in raw.items():
-        e_tok, t_tok = best(d["engine"], "tok_s"), best(d["torch"], "tok_s")
-        e_rss, t_rss = best(d["engine"], "peak_rss_mib"), best(d["torch"], "peak_rss_mib")
+        e_tok, t_tok = largest(d["engine"], "tok_s"), largest(d["torch"], "tok_s")
+        e_rss, t_rss = largest(d["engine"], "peak_rss_mib"), largest(d["torch"], "peak_rss_mib")
         med_ratio = med(d["engine"], "tok_s") / med(d["torch"], "tok_s") if d["torch"] else None
         fpt = d["engine"][0].get("flops_per_token")
         mfu = lambda tok: f"{100 * tok * fpt / (peak * 1e9):.0f}%" if (fpt and tok) else ""
@@ -165,7 +165,7 @@ def report(results, raw, extra, passes_cost, peak, a, have_torch):
         f = lambda v, fmt: fmt.format(v) if v is not None else "-"
         print(f"| {name} | {e_tok:,.0f} tok/s | {f(t_tok, '{:,.0f} tok/s')} | {f(ratio, '{:.2f}x')} | {f(med_ratio, '{:.2f}x')} | {mfu(e_tok)} "
               f"| {mfu(t_tok)} | {e_rss:.0f} MiB | {f(t_rss, '{:.0f} MiB')} |")
-    one = best(extra["train 16gb, 1 thread"], "tok_s")
+    one = largest(extra["train 16gb, 1 thread"], "tok_s")
     two = results["cases"]["train 16gb"]["engine_tok_s"]
     results["engine_only"]["train 16gb 1 thread tok_s"] = one
     results["engine_only"]["threads speedup 16gb"] = two / one
