@@ -1,29 +1,36 @@
 // `npm run serve`: the app without Electron, for a browser. Flags: --host, --port, --token,
 // --data-dir. Prints the URL to open.
 import { join } from 'node:path'
+import { parseArgs } from 'node:util'
 import { createBackend } from '../services/backend'
 import { forkEngine } from '../services/node-engine'
 import { defaultDataRoot } from '../services/paths'
+import { checkToken } from './guard'
 import { startServer } from './server'
 
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`)
-  return i >= 0 ? process.argv[i + 1] : undefined
+function options(): { host?: string; port: number; token?: string; dataDir?: string } {
+  const { values } = parseArgs({
+    options: { host: { type: 'string' }, port: { type: 'string' }, token: { type: 'string' }, 'data-dir': { type: 'string' } },
+    strict: true,
+  })
+  const port = values.port === undefined ? 7860 : Number(values.port)
+  if (!/^\d+$/.test(values.port ?? '0') || port > 65535) throw new Error(`--port must be 0 to 65535 (got ${values.port})`)
+  checkToken(values.token)
+  return { host: values.host, port, token: values.token, dataDir: values['data-dir'] }
 }
 
 async function main(): Promise<void> {
   const appRoot = join(__dirname, '..', '..')
-  const port = flag('port') === undefined ? 7860 : Number(flag('port'))
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0 to 65535 (got ${flag('port')})`)
+  const { host, port, token, dataDir } = options()
   const backend = await createBackend({
-    dataRoot: flag('data-dir') ?? defaultDataRoot(),
+    dataRoot: dataDir ?? defaultDataRoot(),
     catalogFile: join(appRoot, 'data', 'catalog.json'),
     spawnEngine: () => forkEngine(join(__dirname, 'engine-host.js')),
     appVersion: process.env.npm_package_version ?? '0.1.0',
     transport: 'websocket',
   })
   const server = await startServer({
-    backend, staticDir: join(__dirname, '..', 'renderer'), host: flag('host'), port, token: flag('token'),
+    backend, staticDir: join(__dirname, '..', 'renderer'), host, port, token,
   })
   console.log(`MicroGPT-RLM-PI is serving at ${server.url}`)
   if (server.token) console.log('(this address is reachable from other machines: keep the token private)')
@@ -42,5 +49,6 @@ async function main(): Promise<void> {
 
 main().catch((e) => {
   console.error(`error: ${e instanceof Error ? e.message : String(e)}`)
+  if ((e as { code?: string }).code === 'EADDRINUSE') console.error('hint: another program uses that port; choose one with --port')
   process.exit(1)
 })

@@ -3,16 +3,40 @@
 // from the contract, like the Electron IPC wiring.
 //   client -> server  { id, channel, payload }
 //   server -> client  { id, ok: true, value } | { id, ok: false, error } | { event, data }
+// A request too large for one WebSocket message (an imported dataset) goes as
+// `POST /api/<channel>` with the payload as its JSON body, answered with the same envelope.
 // Bound to 127.0.0.1 by default; any other address requires a token (given, or generated and
-// printed), accepted as ?token= once and then as an HttpOnly cookie.
-import { randomBytes, timingSafeEqual } from 'node:crypto'
-import { createServer, type IncomingMessage } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { WebSocketServer, type WebSocket } from 'ws'
+// printed), accepted as ?token= once and then as an HttpOnly cookie. electron/serve/guard.ts
+// decides who may talk; this file never lets one request or frame take the process down.
+import { randomBytes } from 'node:crypto'
+import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
+import { WebSocketServer, type RawData, type WebSocket } from 'ws'
 import { channels, type Handlers } from '../common/contract'
-import { toErrorShape } from '../common/errors'
+import { toErrorShape, type Envelope } from '../common/errors'
+import { maxPostBodyBytes, maxSocketMessageBytes } from '../common/limits'
 import type { Backend } from '../services/backend'
+import { checkRequest, checkToken, loopbackHosts, parseTarget, type GuardOptions } from './guard'
 import { serveStatic } from './static-files'
+
+export interface ServeLimits {
+  maxSockets: number // TCP connections at once, HTTP and WebSocket together
+  maxClients: number // WebSocket clients at once (browser tabs)
+  maxMessageBytes: number // one WebSocket message
+  maxBodyBytes: number // one POST body
+  maxInFlight: number // requests of one socket still waiting for their answer
+  maxBufferedBytes: number // unsent bytes to a client that stopped reading, before it is dropped
+}
+
+export const defaultLimits: ServeLimits = {
+  maxSockets: 128,
+  maxClients: 16,
+  maxMessageBytes: maxSocketMessageBytes,
+  maxBodyBytes: maxPostBodyBytes,
+  maxInFlight: 64,
+  maxBufferedBytes: 64 * 1024 * 1024,
+}
 
 export interface ServeOptions {
   backend: Pick<Backend, 'handlers' | 'events'>
@@ -20,6 +44,7 @@ export interface ServeOptions {
   host?: string
   port?: number
   token?: string
+  limits?: Partial<ServeLimits>
 }
 
 export interface RunningServer {
@@ -29,12 +54,12 @@ export interface RunningServer {
   close(): Promise<void>
 }
 
-const loopback = new Set(['127.0.0.1', '::1', 'localhost'])
+type Handler = (payload: unknown) => Promise<unknown>
 
 /** request channel -> handler, for every request channel of the contract (throws if one is missing). */
-export function requestTable(handlers: Handlers): Map<string, (payload: unknown) => Promise<unknown>> {
-  const table = new Map<string, (payload: unknown) => Promise<unknown>>()
-  const h = handlers as unknown as Record<string, Record<string, (p: unknown) => Promise<unknown>>>
+export function requestTable(handlers: Handlers): Map<string, Handler> {
+  const table = new Map<string, Handler>()
+  const h = handlers as unknown as Record<string, Record<string, Handler>>
   for (const c of channels()) {
     if (c.kind !== 'request') continue
     const fn = h[c.namespace]?.[c.name]
@@ -44,78 +69,191 @@ export function requestTable(handlers: Handlers): Map<string, (payload: unknown)
   return table
 }
 
-function tokenOk(expected: string | null, given: string | undefined | null): boolean {
-  if (!expected) return true
-  if (!given) return false
-  const a = Buffer.from(expected)
-  const b = Buffer.from(given)
-  return a.length === b.length && timingSafeEqual(a, b)
+/** One request, whichever way it came: never rejects. */
+async function answer(table: Map<string, Handler>, channel: unknown, payload: unknown): Promise<Envelope<unknown>> {
+  const handler = typeof channel === 'string' ? table.get(channel) : undefined
+  if (!handler)
+    return { ok: false, error: { code: 'BAD_REQUEST', message: `unknown channel ${String(channel).slice(0, 80)}` } }
+  try {
+    return { ok: true, value: await handler(payload) }
+  } catch (e) {
+    return { ok: false, error: toErrorShape(e) }
+  }
 }
 
-function cookieToken(req: IncomingMessage): string | undefined {
-  const m = /(?:^|;\s*)mgtoken=([^;]+)/.exec(req.headers.cookie ?? '')
-  return m?.[1]
+/** JSON of a reply; a value that cannot be serialised becomes an error reply, not a throw. */
+function serialise(reply: object): string {
+  try {
+    return JSON.stringify(reply)
+  } catch (e) {
+    const id = (reply as { id?: unknown }).id
+    return JSON.stringify({ id, ok: false, error: { code: 'INTERNAL', message: `the reply could not be encoded: ${String(e)}` } })
+  }
+}
+
+function isRequestMessage(m: unknown): m is { id: number; channel: unknown; payload?: unknown } {
+  return typeof m === 'object' && m !== null && !Array.isArray(m) && Number.isSafeInteger((m as { id?: unknown }).id)
+}
+
+/** A plain-text HTTP answer written straight onto a socket that has no ServerResponse. */
+function refuseSocket(socket: Duplex, status: number, reason: string): void {
+  if (socket.destroyed) return
+  const body = `${reason}\n`
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nconnection: close\r\ncontent-type: text/plain; charset=utf-8\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  )
+  ;(socket as Partial<Socket>).destroySoon?.() // close once the answer is flushed
+}
+
+function sendText(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+  if (res.headersSent) return void res.destroy()
+  const body = `${text}\n`
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), ...headers }).end(body)
+}
+
+function sendEnvelope(res: ServerResponse, status: number, env: Envelope<unknown>): void {
+  const body = serialise(env)
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' }).end(body)
+}
+
+/** The body of a POST, up to `limit` bytes; null when it is larger (the rest is not read). */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'])
+    if (declared > limit) return resolve(null)
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (c: Buffer) => {
+      size += c.length
+      if (size > limit) {
+        req.removeAllListeners('data')
+        req.pause()
+        resolve(null)
+      } else chunks.push(c)
+    })
+    req.on('end', () => resolve(Buffer.concat(chunks)))
+    req.on('error', reject)
+  })
 }
 
 export async function startServer(o: ServeOptions): Promise<RunningServer> {
+  const limits = { ...defaultLimits, ...o.limits }
   const host = o.host ?? '127.0.0.1'
-  const token = loopback.has(host) ? (o.token ?? null) : (o.token ?? randomBytes(18).toString('base64url'))
+  checkToken(o.token)
+  const loopbackOnly = loopbackHosts.has(host)
+  const token = loopbackOnly ? (o.token ?? null) : (o.token ?? randomBytes(18).toString('base64url'))
   const table = requestTable(o.backend.handlers)
+  const guard: GuardOptions = { port: 0, loopbackOnly, token } // the port is known once listening
 
-  const http = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x')
-    const given = url.searchParams.get('token')
-    if (token && !tokenOk(token, given) && !tokenOk(token, cookieToken(req))) {
-      res.writeHead(401, { 'content-type': 'text/plain' }).end('a token is required: open the URL that `npm run serve` printed')
-      return
+  // ---- HTTP: the renderer's files, and requests too large for a WebSocket message
+  async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const target = parseTarget(req.url)
+    if (!target) return sendText(res, 400, 'malformed request target')
+    const post = req.method === 'POST'
+    if (!post && req.method !== 'GET' && req.method !== 'HEAD') return sendText(res, 405, 'method not allowed', { allow: 'GET, HEAD, POST' })
+    const queryToken = target.params.get('token')
+    const verdict = checkRequest(guard, req.headers, queryToken, post ? 'post' : 'read')
+    if (verdict.status !== 200) return sendText(res, verdict.status, verdict.reason)
+    if (token && queryToken) res.setHeader('set-cookie', `mgtoken=${token}; HttpOnly; SameSite=Strict; Path=/`)
+    if (!post) return serveStatic(o.staticDir, target.pathname, req, res)
+
+    const channel = /^\/api\/([a-z]+\.[a-zA-Z]+)$/.exec(target.pathname)?.[1]
+    if (!channel || !table.has(channel))
+      return sendEnvelope(res, 404, { ok: false, error: { code: 'BAD_REQUEST', message: `no request channel at ${target.pathname.slice(0, 80)}` } })
+    const body = await readBody(req, limits.maxBodyBytes)
+    if (body === null) {
+      res.setHeader('connection', 'close') // the unread rest of the body must not be parsed as a request
+      return sendEnvelope(res, 413, {
+        ok: false,
+        error: { code: 'TOO_LARGE', message: `the request is larger than ${limits.maxBodyBytes / 1024 / 1024} MiB`, hint: 'use a smaller file' },
+      })
     }
-    if (token && given) res.setHeader('set-cookie', `mgtoken=${token}; HttpOnly; SameSite=Strict; Path=/`)
-    void serveStatic(o.staticDir, req, res)
+    let payload: unknown
+    try {
+      payload = body.length ? JSON.parse(body.toString('utf8')) : undefined
+    } catch {
+      return sendEnvelope(res, 400, { ok: false, error: { code: 'BAD_REQUEST', message: 'the body is not valid JSON' } })
+    }
+    sendEnvelope(res, 200, await answer(table, channel, payload))
+  }
+
+  const http = createServer({ headersTimeout: 15_000, requestTimeout: 10 * 60_000, maxHeaderSize: 16 * 1024 }, (req, res) => {
+    onRequest(req, res).catch((e) => sendText(res, 500, `internal error: ${String(e)}`))
   })
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 300 * 1024 * 1024 })
-  http.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://x')
-    // Another web page must not drive the app: the socket has to come from our own page.
-    const origin = req.headers.origin
-    const sameOrigin = !origin || new URL(origin).host === req.headers.host
-    const authorized = tokenOk(token, url.searchParams.get('token')) || tokenOk(token, cookieToken(req))
-    if (url.pathname !== '/ws' || !sameOrigin || !authorized) {
-      socket.end('HTTP/1.1 403 Forbidden\r\n\r\n')
-      return
-    }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req))
+  // Every connection counts against one bound; past it, a clear 503 instead of a slow death.
+  const sockets = new Set<Socket>()
+  http.on('connection', (socket: Socket) => {
+    socket.on('error', () => socket.destroy())
+    if (sockets.size >= limits.maxSockets) return refuseSocket(socket, 503, 'too many connections to serve mode; close some tabs')
+    sockets.add(socket)
+    socket.once('close', () => sockets.delete(socket))
   })
 
+  // ---- WebSocket: the contract
+  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes, perMessageDeflate: false })
   const clients = new Set<WebSocket>()
-  const unsubscribe = o.backend.events.subscribe((channel, data) => {
-    const text = JSON.stringify({ event: channel, data })
-    for (const ws of clients) if (ws.readyState === ws.OPEN) ws.send(text)
+  let upgrading = 0
+  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy())
+    const target = parseTarget(req.url)
+    if (!target) return refuseSocket(socket, 400, 'malformed request target')
+    if (target.pathname !== '/ws') return refuseSocket(socket, 404, 'the WebSocket is at /ws')
+    const verdict = checkRequest(guard, req.headers, target.params.get('token'), 'socket')
+    if (verdict.status !== 200) return refuseSocket(socket, verdict.status, verdict.reason)
+    if (clients.size + upgrading >= limits.maxClients)
+      return refuseSocket(socket, 503, `serve mode has ${limits.maxClients} windows open already; close one`)
+    // counted from here until the handshake ends either way (a failed one never calls back)
+    upgrading++
+    let pending = true
+    const settled = (): void => {
+      if (pending) upgrading--
+      pending = false
+    }
+    socket.once('close', settled)
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      settled()
+      onSocket(ws)
+    })
   })
-  wss.on('connection', (ws) => {
+
+  function send(ws: WebSocket, text: string): void {
+    if (ws.readyState !== ws.OPEN) return
+    if (ws.bufferedAmount > limits.maxBufferedBytes) return void ws.terminate() // it stopped reading
+    ws.send(text)
+  }
+
+  function onSocket(ws: WebSocket): void {
     clients.add(ws)
+    let inFlight = 0
+    // ws closes the socket itself on a protocol error (1002 unmasked frame, 1007 invalid UTF-8,
+    // 1009 too large); without this listener the error would be thrown and end the process.
+    ws.on('error', () => {})
     ws.on('close', () => clients.delete(ws))
-    ws.on('message', async (raw) => {
-      let msg: { id?: unknown; channel?: unknown; payload?: unknown }
+    ws.on('message', (raw: RawData, isBinary: boolean) => {
+      if (isBinary) return ws.close(1003, 'only text messages')
+      let msg: unknown
       try {
         msg = JSON.parse(raw.toString())
       } catch {
-        return // not ours
+        return ws.close(1007, 'a message must be JSON')
       }
-      if (typeof msg.id !== 'number') return
-      const handler = typeof msg.channel === 'string' ? table.get(msg.channel) : undefined
-      let reply: object
-      if (!handler) {
-        reply = { id: msg.id, ok: false, error: { code: 'BAD_REQUEST', message: `unknown channel ${String(msg.channel)}` } }
-      } else {
-        try {
-          reply = { id: msg.id, ok: true, value: await handler(msg.payload) }
-        } catch (e) {
-          reply = { id: msg.id, ok: false, error: toErrorShape(e) }
-        }
-      }
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(reply))
+      if (!isRequestMessage(msg)) return ws.close(1008, 'a message must be {id, channel, payload}')
+      const { id } = msg
+      if (inFlight >= limits.maxInFlight)
+        return send(ws, serialise({ id, ok: false, error: { code: 'BUSY', message: `more than ${limits.maxInFlight} requests at once`, hint: 'wait for answers before asking again' } }))
+      inFlight++
+      void answer(table, msg.channel, msg.payload).then((reply) => {
+        inFlight--
+        send(ws, serialise({ id, ...reply }))
+      })
     })
+  }
+
+  const unsubscribe = o.backend.events.subscribe((channel, data) => {
+    const text = serialise({ event: channel, data })
+    for (const ws of clients) send(ws, text)
   })
 
   await new Promise<void>((resolve, reject) => {
@@ -123,6 +261,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     http.listen(o.port ?? 7860, host, () => resolve())
   })
   const port = (http.address() as AddressInfo).port
+  guard.port = port
   const shownHost = host.includes(':') ? `[${host}]` : host
   return {
     url: `http://${shownHost}:${port}/${token ? `?token=${token}` : ''}`,
@@ -134,6 +273,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
       await new Promise<void>((resolve) => wss.close(() => resolve()))
       const closed = new Promise<void>((resolve) => http.close(() => resolve()))
       http.closeAllConnections() // idle keep-alive sockets would hold the close for seconds
+      for (const s of sockets) s.destroy()
       await closed
     },
   }

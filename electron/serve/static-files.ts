@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { extname, join, normalize, sep } from 'node:path'
+import { pipeline } from 'node:stream'
 
 const types: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
@@ -12,11 +13,11 @@ const types: Record<string, string> = {
 export const contentSecurityPolicy =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 
-export async function serveStatic(root: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://x')
+/** Answers a GET or HEAD for `pathname` (already parsed by the server) from the files under root. */
+export async function serveStatic(root: string, pathname: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   let rel: string
   try {
-    rel = decodeURIComponent(url.pathname)
+    rel = decodeURIComponent(pathname)
   } catch {
     res.writeHead(400).end('bad path')
     return
@@ -37,7 +38,9 @@ export async function serveStatic(root: string, req: IncomingMessage, res: Serve
       'x-content-type-options': 'nosniff',
       'cache-control': 'no-cache',
     })
-    createReadStream(file).pipe(res)
+    if (req.method === 'HEAD') return void res.end()
+    // a file removed or unreadable after the stat ends this response, not the process
+    pipeline(createReadStream(file), res, () => {})
   } catch {
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found')
   }

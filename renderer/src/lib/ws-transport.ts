@@ -1,10 +1,25 @@
 // The WebSocket transport of serve mode: requests matched by id, events fanned out, and a
 // reconnect with backoff. Requests in flight when the socket drops fail with DISCONNECTED
-// rather than hanging.
+// rather than hanging. A request too large for one WebSocket message (an imported dataset) is
+// sent as `POST /api/<channel>` instead; the page's cookie carries the token.
 import type { Envelope } from '@common/errors'
+import { maxSocketMessageBytes } from '@common/limits'
 import type { ConnectionState, Transport } from './api-core'
 
-
+async function post(location: Location, channel: string, payload: unknown): Promise<Envelope<unknown>> {
+  try {
+    const res = await fetch(`${location.origin}/api/${channel}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: payload === undefined ? '' : JSON.stringify(payload),
+    })
+    if (!(res.headers.get('content-type') ?? '').startsWith('application/json'))
+      return { ok: false, error: { code: 'HTTP_' + res.status, message: (await res.text()).trim() || `the app answered HTTP ${res.status}` } }
+    return (await res.json()) as Envelope<unknown>
+  } catch (e) {
+    return { ok: false, error: { code: 'DISCONNECTED', message: `could not reach the app: ${String(e)}`, hint: 'check that `npm run serve` is still running' } }
+  }
+}
 
 export function createWebSocketTransport(location: Location): Transport {
   const token = new URLSearchParams(location.search).get('token')
@@ -56,6 +71,9 @@ export function createWebSocketTransport(location: Location): Transport {
     invoke(channel, _ns, _name, payload) {
       const id = nextId++
       const text = JSON.stringify({ id, channel, payload })
+      // bytes, not UTF-16 units: the server's bound is on the encoded message
+      if (text.length * 3 > maxSocketMessageBytes && new TextEncoder().encode(text).length > maxSocketMessageBytes)
+        return post(location, channel, payload)
       return new Promise((resolve) => {
         pending.set(id, resolve)
         if (state === 'open') socket.send(text)
