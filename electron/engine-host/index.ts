@@ -23,7 +23,7 @@ function engine(): Addon {
 }
 
 const trainings = new Map<string, AddonTrainingJob>()
-const generations = new Map<string, { cancel(): void }>()
+const generations = new Map<string, { cancel(): void; done: Promise<unknown> }>()
 // Loaded models, keyed by path and reused while the file is unchanged (a running training
 // replaces its checkpoint on every autosave).
 const models = new Map<string, { mtimeMs: number; model: Promise<AddonModel> }>()
@@ -96,5 +96,20 @@ port.onMessage(async (raw) => {
     send({ kind: 'response', id: req.id, ok: false, error: shape })
   }
 })
-port.onParentGone(() => process.exit(0))
+// The parent is gone: stop every job (a training saves its checkpoint on the way out, under its
+// lock, into a temp file renamed into place, so the file is whole whenever this process ends),
+// give them a moment, then end. process.exit cannot end a process whose training still runs on
+// the libuv pool, so a job that is slow to stop is cut off with SIGKILL: the checkpoint then
+// stays at its last autosave, and its stale temp file is removed by the next writer.
+const parentLossGraceMs = 1500
+port.onParentGone(() => {
+  for (const t of trainings.values()) t.stop()
+  for (const g of generations.values()) g.cancel()
+  const running = [...trainings.values(), ...generations.values()].map((j) => j.done.catch(() => {}))
+  const grace = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), parentLossGraceMs))
+  void Promise.race([Promise.all(running), grace]).then((r) => {
+    if (r === 'late') process.kill(process.pid, 'SIGKILL')
+    else process.exit(0)
+  })
+})
 send({ kind: 'ready', pid: process.pid })
