@@ -1,15 +1,19 @@
 // The Electron main process, kept thin: one window, the back end wired to IPC, lifecycle.
-import { app, BrowserWindow, ipcMain, shell } from 'electron'
+import { app, BrowserWindow, ipcMain, protocol, session, shell } from 'electron'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
-import { createBackend, type Backend } from '../services/backend'
-import { registerIpc } from './ipc'
+import { createBackend, readCatalog, type Backend } from '../services/backend'
+import { appIndexUrl, appOrigin, appResponse, appScheme, appSchemePrivileges } from './app-protocol'
 import { utilityEngine } from './engine-process'
+import { registerIpc } from './ipc'
+import { denyUnusedPermissions, externalLinkPolicy } from './security'
 
 const rendererUrl = process.env.ELECTRON_RENDERER_URL // set by `electron-vite dev`
-const rendererFile = join(__dirname, '..', 'renderer', 'index.html')
-const isOurs = (url: string): boolean =>
-  rendererUrl ? url.startsWith(rendererUrl) : url.startsWith(pathToFileURL(rendererFile).toString())
+const rendererRoot = join(__dirname, '..', 'renderer')
+const isOurs = (url: string): boolean => url.startsWith(rendererUrl ?? `${appOrigin}/`)
+let linkAllowed: (url: string) => boolean = () => false
+
+protocol.registerSchemesAsPrivileged([{ scheme: appScheme, privileges: appSchemePrivileges }])
 
 function createWindow(): BrowserWindow {
   const win = new BrowserWindow({
@@ -27,15 +31,18 @@ function createWindow(): BrowserWindow {
     },
   })
   win.once('ready-to-show', () => win.show())
+  // links never open inside the app; those on the allowlist open in the browser
+  const openOutside = (url: string): void => void (linkAllowed(url) && shell.openExternal(url))
   win.webContents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https://')) void shell.openExternal(url) // links open in the browser, never in the app
+    openOutside(url)
     return { action: 'deny' }
   })
   win.webContents.on('will-navigate', (e, url) => {
-    if (!isOurs(url)) e.preventDefault()
+    if (isOurs(url)) return
+    e.preventDefault()
+    openOutside(url)
   })
-  if (rendererUrl) void win.loadURL(rendererUrl)
-  else void win.loadFile(rendererFile)
+  void win.loadURL(rendererUrl ?? appIndexUrl)
   return win
 }
 
@@ -43,9 +50,14 @@ let backend: Backend | null = null
 
 app.whenReady().then(async () => {
   const appRoot = app.getAppPath()
+  const catalogFile = join(appRoot, 'data', 'catalog.json')
+  const { homepage } = JSON.parse(readFileSync(join(appRoot, 'package.json'), 'utf8')) as { homepage?: string }
+  linkAllowed = externalLinkPolicy(readCatalog(catalogFile), homepage)
+  protocol.handle(appScheme, (request) => appResponse(rendererRoot, request))
+  denyUnusedPermissions(session.defaultSession, isOurs)
   backend = await createBackend({
     dataRoot: app.getPath('userData'),
-    catalogFile: join(appRoot, 'data', 'catalog.json'),
+    catalogFile,
     spawnEngine: () => utilityEngine(join(__dirname, 'engine-host.js')),
     appVersion: app.getVersion(),
     transport: 'ipc',

@@ -1,10 +1,11 @@
 // The Electron main process, with `electron` mocked because its binary cannot run here. Checks
-// the security settings of the window, navigation and window-open denial, the IPC wiring and
-// that quitting waits for the back end to save.
-import { pathToFileURL } from 'node:url'
+// the security settings of the window, the app:// protocol, permissions, navigation and
+// window-open denial with the link allowlist, the IPC wiring and that quitting waits for the
+// back end to save.
+import { readFileSync } from 'node:fs'
 import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { channels } from '../../../../electron/common/contract'
-import { repoRoot, tempDir } from '../../../support/engine'
+import { catalogFile, repoRoot, tempDir } from '../../../support/engine'
 
 const h = vi.hoisted(() => {
   type Listener = (...args: unknown[]) => unknown
@@ -12,7 +13,11 @@ const h = vi.hoisted(() => {
   const windows: { options: Record<string, any>; wc: Record<string, any>; loaded: string[] }[] = []
   let ready!: () => void
   const whenReady = new Promise<void>((r) => (ready = r))
-  return { appListeners, windows, whenReady, ready: () => ready(), handled: new Set<string>(), quit: { count: 0 }, opened: [] as string[], appPath: '', userData: '' }
+  return {
+    appListeners, windows, whenReady, ready: () => ready(), handled: new Set<string>(), quit: { count: 0 }, opened: [] as string[], appPath: '', userData: '',
+    privileged: [] as { scheme: string; privileges: Record<string, boolean> }[], protocols: new Map<string, (r: Request) => Promise<Response>>(),
+    permissionRequest: null as null | ((...a: any[]) => void), permissionCheck: null as null | ((...a: any[]) => boolean),
+  }
 })
 
 vi.mock('electron', () => {
@@ -47,6 +52,16 @@ vi.mock('electron', () => {
     BrowserWindow,
     ipcMain: { handle: (ch: string) => h.handled.add(ch), removeHandler: (ch: string) => h.handled.delete(ch) },
     shell: { openExternal: async (u: string) => void h.opened.push(u) },
+    protocol: {
+      registerSchemesAsPrivileged: (list: typeof h.privileged) => h.privileged.push(...list),
+      handle: (scheme: string, fn: (r: Request) => Promise<Response>) => h.protocols.set(scheme, fn),
+    },
+    session: {
+      defaultSession: {
+        setPermissionRequestHandler: (fn: any) => (h.permissionRequest = fn),
+        setPermissionCheckHandler: (fn: any) => (h.permissionCheck = fn),
+      },
+    },
     utilityProcess: { fork: () => { throw new Error('not started in this test') } },
   }
 })
@@ -60,23 +75,45 @@ describe('Electron main', () => {
     await vi.waitFor(() => expect(h.windows.length).toBe(1))
   })
 
-  it('opens one window with context isolation and the sandbox on, Node integration off', () => {
+  it('opens one window with context isolation and the sandbox on, Node integration off, from app://', () => {
     const prefs = h.windows[0].options.webPreferences
     expect(prefs).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false })
     expect(prefs.preload).toMatch(/preload[\\/]index\.js$/)
-    expect(h.windows[0].loaded[0]).toMatch(/renderer[\\/]index\.html$/)
+    expect(h.windows[0].loaded[0]).toBe('app://renderer/index.html')
+    expect(h.privileged).toEqual([{ scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true }) }])
+    expect(h.protocols.has('app')).toBe(true)
   })
 
-  it('denies new windows (opening https links in the browser instead) and foreign navigation', () => {
+  it('denies every permission but clipboard writes from our own page', () => {
+    const ask = (permission: string, requestingUrl: string): boolean => {
+      let granted: boolean | null = null
+      h.permissionRequest!({}, permission, (ok: boolean) => (granted = ok), { requestingUrl })
+      return granted!
+    }
+    for (const p of ['media', 'geolocation', 'notifications', 'midi', 'openExternal', 'fullscreen', 'clipboard-read', 'hid', 'serial'])
+      expect(ask(p, 'app://renderer/index.html'), p).toBe(false)
+    expect(ask('clipboard-sanitized-write', 'app://renderer/index.html')).toBe(true)
+    expect(ask('clipboard-sanitized-write', 'https://evil.example/')).toBe(false)
+    expect(h.permissionCheck!({}, 'clipboard-sanitized-write', 'app://renderer')).toBe(true)
+    expect(h.permissionCheck!({}, 'media', 'app://renderer')).toBe(false)
+    expect(h.permissionCheck!({}, 'clipboard-sanitized-write', 'https://evil.example')).toBe(false)
+  })
+
+  it('denies new windows and foreign navigation, opening only allowlisted links in the browser', () => {
     const wc = h.windows[0].wc
-    expect(wc.openHandler({ url: 'https://example.com/' })).toEqual({ action: 'deny' })
-    expect(wc.openHandler({ url: 'file:///etc/passwd' })).toEqual({ action: 'deny' })
-    expect(h.opened).toEqual(['https://example.com/'])
+    const catalogUrl = (JSON.parse(readFileSync(catalogFile, 'utf8')) as { datasets: { url: string }[] }).datasets[0].url
+    for (const url of ['https://example.com/', 'file:///etc/passwd', 'http://' + catalogUrl.slice(8), `${catalogUrl}/../x`, 'javascript:alert(1)', 'smb://host/share'])
+      expect(wc.openHandler({ url })).toEqual({ action: 'deny' })
+    expect(h.opened).toEqual([])
+    expect(wc.openHandler({ url: catalogUrl })).toEqual({ action: 'deny' })
+    expect(wc.openHandler({ url: `${catalogUrl}#top` })).toEqual({ action: 'deny' })
+    expect(h.opened).toEqual([catalogUrl, `${catalogUrl}#top`])
     const foreign = { preventDefault: vi.fn() }
     wc.emit('will-navigate', foreign, 'https://evil.example/')
     expect(foreign.preventDefault).toHaveBeenCalled()
+    expect(h.opened).toHaveLength(2)
     const own = { preventDefault: vi.fn() }
-    wc.emit('will-navigate', own, pathToFileURL(h.windows[0].loaded[0]).toString()) // the page it loaded
+    wc.emit('will-navigate', own, 'app://renderer/index.html#/train')
     expect(own.preventDefault).not.toHaveBeenCalled()
     const webview = { preventDefault: vi.fn() }
     for (const l of h.appListeners.get('web-contents-created') ?? []) l({}, { on: (_: string, fn: any) => fn(webview) })
