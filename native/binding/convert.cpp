@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "model/limits.h"
 
 namespace mg::binding {
 
@@ -59,33 +60,38 @@ template <typename T, typename U> static void set_if(std::optional<U> v, T & fie
     if (v) field = T(*v);
 }
 
+// JS names of the engine's fields; their bounds are the engine's own (model/limits.h)
+static std::optional<int> get_field(const Napi::Object & o, const char * key, const FieldLimit & lim) {
+    return get_int(o, key, int(lim.min), int(lim.max));
+}
+
 void apply_model_fields(const Napi::Object & o, ModelConfig & c) {
-    set_if(get_int(o, "embedDim", 1, 8192), c.embed_dim);
-    set_if(get_int(o, "numLayers", 1, 256), c.num_layers);
-    set_if(get_int(o, "numHeads", 1, 256), c.num_heads);
-    set_if(get_int(o, "maxSeqLen", 1, 4096), c.max_seq_len);
-    set_if(get_int(o, "hiddenDim", 1, 65536), c.hidden_dim);
-    set_if(get_int(o, "preludeLayers", 0, 255), c.prelude_layers);
-    set_if(get_int(o, "codaLayers", 0, 255), c.coda_layers);
-    set_if(get_number(o, "meanPasses", 1, 64), c.mean_passes);
-    set_if(get_int(o, "maxPasses", 1, 64), c.max_passes);
-    set_if(get_int(o, "backpropPasses", 1, 64), c.backprop_passes);
+    set_if(get_field(o, "embedDim", limits::embed_dim), c.embed_dim);
+    set_if(get_field(o, "numLayers", limits::num_layers), c.num_layers);
+    set_if(get_field(o, "numHeads", limits::num_heads), c.num_heads);
+    set_if(get_field(o, "maxSeqLen", limits::max_seq_len), c.max_seq_len);
+    set_if(get_field(o, "hiddenDim", limits::hidden_dim), c.hidden_dim);
+    set_if(get_field(o, "preludeLayers", limits::prelude_layers), c.prelude_layers);
+    set_if(get_field(o, "codaLayers", limits::coda_layers), c.coda_layers);
+    set_if(get_number(o, "meanPasses", 1, limits::kMaxMeanPasses), c.mean_passes);
+    set_if(get_field(o, "maxPasses", limits::max_passes), c.max_passes);
+    set_if(get_field(o, "backpropPasses", limits::backprop_passes), c.backprop_passes);
 }
 
 void apply_train_fields(const Napi::Object & o, TrainConfig & c) {
-    set_if(get_int(o, "steps", 1, 1 << 30), c.steps);
-    set_if(get_int(o, "batchSize", 1, 65536), c.batch_size);
-    set_if(get_int(o, "seqLen", 0, 4096), c.seq_len);
-    set_if(get_int(o, "gradAccum", 1, 4096), c.grad_accum);
+    set_if(get_field(o, "steps", limits::steps), c.steps);
+    set_if(get_field(o, "batchSize", limits::batch_size), c.batch_size);
+    set_if(get_field(o, "seqLen", limits::seq_len), c.seq_len);
+    set_if(get_field(o, "gradAccum", limits::grad_accum), c.grad_accum);
     set_if(get_number(o, "lr", 1e-9, 1), c.lr);
     set_if(get_number(o, "minLr", 0, 1), c.min_lr);
-    set_if(get_int(o, "warmupSteps", 0, 1 << 30), c.warmup_steps);
+    set_if(get_field(o, "warmupSteps", limits::warmup_steps), c.warmup_steps);
     set_if(get_number(o, "weightDecay", 0, 1), c.weight_decay);
     set_if(get_number(o, "beta1", 0, 1), c.beta1);
     set_if(get_number(o, "beta2", 0, 1), c.beta2);
     set_if(get_number(o, "gradClip", 0, 1e6), c.grad_clip);
-    set_if(get_int(o, "evalInterval", 0, 1 << 30), c.eval_interval);
-    set_if(get_int(o, "evalBatches", 1, 100000), c.eval_batches);
+    set_if(get_field(o, "evalInterval", limits::eval_interval), c.eval_interval);
+    set_if(get_field(o, "evalBatches", limits::eval_batches), c.eval_batches);
     set_if(get_number(o, "valFraction", 0, 0.5), c.val_fraction);
     set_if(get_number(o, "seed", 0, 9007199254740991.0), c.seed);
 }
@@ -155,19 +161,19 @@ bool run_catching(const std::function<void()> & fn, EngineFailure & failure) {
         fn();
         return true;
     } catch (const mg::error & e) {
-        failure = {e.message, e.hint};
+        failure = {e.message, e.hint, e.code};
     } catch (const std::bad_alloc &) {
-        failure = {"out of memory", "use a smaller preset, batch size or sequence length"};
+        failure = {"out of memory", "use a smaller preset, batch size or sequence length", errc::kOutOfMemory};
     } catch (const std::exception & e) {
-        failure = {e.what(), ""};
+        failure = {e.what(), "", ""};
     }
     return false;
 }
 
-Napi::Error engine_error(Napi::Env env, const std::string & message, const std::string & hint) {
-    Napi::Error e = Napi::Error::New(env, message);
-    e.Set("code", "ENGINE_ERROR");
-    if (!hint.empty()) e.Set("hint", hint);
+Napi::Error engine_error(Napi::Env env, const EngineFailure & f) {
+    Napi::Error e = Napi::Error::New(env, f.message);
+    e.Set("code", f.code.empty() ? "ENGINE_ERROR" : f.code);
+    if (!f.hint.empty()) e.Set("hint", f.hint);
     return e;
 }
 

@@ -34,11 +34,13 @@ Napi::Object step_stats_to_js(Napi::Env env, const StepStats & s);
 // An exception caught on a worker thread, kept until OnError can build the JS error.
 struct EngineFailure {
     std::string message, hint;
+    std::string code;  // mg::error's code (core/error.h), empty for none
 };
 // Runs fn; on any exception fills `failure` (mg::error keeps its hint) and returns false.
 bool run_catching(const std::function<void()> & fn, EngineFailure & failure);
 
-// An engine failure as a JS Error with `code` "ENGINE_ERROR", and `hint` when the engine gave one.
-Napi::Error engine_error(Napi::Env env, const std::string & message, const std::string & hint);
+// An engine failure as a JS Error: `code` is the engine's (DISK_FULL, CHECKPOINT_LOCKED, ...) or
+// "ENGINE_ERROR" when it gave none, `hint` is there when the engine gave one.
+Napi::Error engine_error(Napi::Env env, const EngineFailure & failure);
 
 }  // namespace mg::binding

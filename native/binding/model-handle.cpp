@@ -40,7 +40,7 @@ public:
             env, holder, [](Napi::Env, std::shared_ptr<LoadedModel> * p) { delete p; });
         deferred_.Resolve(g_constructor->New({ext}));
     }
-    void OnError(const Napi::Error &) override { deferred_.Reject(engine_error(Env(), failure_.message, failure_.hint).Value()); }
+    void OnError(const Napi::Error &) override { deferred_.Reject(engine_error(Env(), failure_).Value()); }
 
 private:
     std::string path_;
@@ -103,7 +103,7 @@ public:
         on_text_.Reset();
     }
     void OnError(const Napi::Error &) override {
-        deferred_.Reject(engine_error(Env(), failure_.message, failure_.hint).Value());
+        deferred_.Reject(engine_error(Env(), failure_).Value());
         on_text_.Reset();
     }
 

@@ -107,7 +107,7 @@ public:
     }
 
     void OnError(const Napi::Error &) override {
-        Napi::Error e = engine_error(Env(), failure_.message, failure_.hint);
+        Napi::Error e = engine_error(Env(), failure_);
         if (final_step_ > 0) e.Set("step", Napi::Number::New(Env(), final_step_));
         deferred_.Reject(e.Value());
         on_event_.Reset();

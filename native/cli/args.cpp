@@ -1,5 +1,7 @@
 #include "cli/args.h"
 
+#include "model/limits.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <climits>
@@ -59,6 +61,10 @@ const std::vector<Flag> & flags() {
             add(name, "<n>", group, help,
                 [=](O & o, const std::string & f, const std::string & v) { field(o) = int(to_int(f, v, lo, hi)); });
         };
+        // a model or training field: its bounds are the engine's (model/limits.h)
+        auto field_flag = [&](const FieldLimit & lim, const char * group, const char * help, std::function<int &(O &)> field) {
+            int_flag(lim.name, group, help, lim.min, lim.max, std::move(field));
+        };
         auto float_flag = [&](const char * name, const char * group, const char * help, std::function<float &(O &)> field) {
             add(name, "<x>", group, help, [=](O & o, const std::string & f, const std::string & v) { field(o) = to_float(f, v); });
         };
@@ -83,17 +89,17 @@ const std::vector<Flag> & flags() {
             [](O & o, const std::string &, const std::string &) { o.resume = true; });
         str_flag("preset", "<name>", A, "micro | 8gb | 16gb | small | medium (default 8gb)",
                  [](O & o) -> std::string & { return o.preset; });
-        int_flag("embed_dim", A, "channels per token", 1, 8192, [](O & o) -> int & { return o.model.embed_dim; });
-        int_flag("num_layers", A, "transformer layers (prelude + core + coda)", 1, 256, [](O & o) -> int & { return o.model.num_layers; });
-        int_flag("num_heads", A, "attention heads (must divide embed_dim)", 1, 256, [](O & o) -> int & { return o.model.num_heads; });
-        int_flag("max_seq_len", A, "context length in characters", 1, 4096, [](O & o) -> int & { return o.model.max_seq_len; });
-        int_flag("hidden_dim", A, "MLP hidden width", 1, 65536, [](O & o) -> int & { return o.model.hidden_dim; });
-        int_flag("prelude_layers", R, "unshared layers before the shared core", 0, 255, [](O & o) -> int & { return o.model.prelude_layers; });
-        int_flag("coda_layers", R, "unshared layers after the shared core", 0, 255, [](O & o) -> int & { return o.model.coda_layers; });
+        field_flag(limits::embed_dim, A, "channels per token", [](O & o) -> int & { return o.model.embed_dim; });
+        field_flag(limits::num_layers, A, "transformer layers (prelude + core + coda)", [](O & o) -> int & { return o.model.num_layers; });
+        field_flag(limits::num_heads, A, "attention heads (must divide embed_dim)", [](O & o) -> int & { return o.model.num_heads; });
+        field_flag(limits::max_seq_len, A, "context length in characters", [](O & o) -> int & { return o.model.max_seq_len; });
+        field_flag(limits::hidden_dim, A, "MLP hidden width", [](O & o) -> int & { return o.model.hidden_dim; });
+        field_flag(limits::prelude_layers, R, "unshared layers before the shared core", [](O & o) -> int & { return o.model.prelude_layers; });
+        field_flag(limits::coda_layers, R, "unshared layers after the shared core", [](O & o) -> int & { return o.model.coda_layers; });
         float_flag("mean_passes", R, "training: mean core passes per step", [](O & o) -> float & { return o.model.mean_passes; });
-        int_flag("max_passes", R, "training: most passes per step; 1 = plain GPT, no recursion", 1, 64,
+        field_flag(limits::max_passes, R, "training: most passes per step; 1 = plain GPT, no recursion",
                  [](O & o) -> int & { return o.model.max_passes; });
-        int_flag("backprop_passes", R, "training: gradients flow through the last k passes", 1, 64,
+        field_flag(limits::backprop_passes, R, "training: gradients flow through the last k passes",
                  [](O & o) -> int & { return o.model.backprop_passes; });
         int_flag("passes", R, "inference: core passes per token (default: the training mean)", 1, 64,
                  [](O & o) -> int & { return o.generate.passes; });
@@ -101,20 +107,20 @@ const std::vector<Flag> & flags() {
             [](O & o, const std::string &, const std::string &) { o.generate.adaptive = true; });
         float_flag("kl_threshold", R, "inference: adaptive stop when KL to the previous pass is below this (1e-3)",
                    [](O & o) -> float & { return o.generate.kl_threshold; });
-        int_flag("steps", TR, "optimizer steps (default 2000)", 1, INT_MAX, [](O & o) -> int & { return o.train.steps; });
-        int_flag("batch_size", TR, "sequences per batch (default 16)", 1, 65536, [](O & o) -> int & { return o.train.batch_size; });
-        int_flag("seq_len", TR, "characters per sequence (default max_seq_len)", 1, 4096, [](O & o) -> int & { return o.train.seq_len; });
-        int_flag("grad_accum", TR, "batches per optimizer step (default 1)", 1, 4096, [](O & o) -> int & { return o.train.grad_accum; });
+        field_flag(limits::steps, TR, "optimizer steps (default 2000)", [](O & o) -> int & { return o.train.steps; });
+        field_flag(limits::batch_size, TR, "sequences per batch (default 16)", [](O & o) -> int & { return o.train.batch_size; });
+        field_flag(limits::seq_len, TR, "characters per sequence (default max_seq_len)", [](O & o) -> int & { return o.train.seq_len; });
+        field_flag(limits::grad_accum, TR, "batches per optimizer step (default 1)", [](O & o) -> int & { return o.train.grad_accum; });
         float_flag("lr", TR, "peak learning rate (default 1e-3)", [](O & o) -> float & { return o.train.lr; });
         float_flag("min_lr", TR, "final learning rate of the cosine (default 1e-4)", [](O & o) -> float & { return o.train.min_lr; });
-        int_flag("warmup_steps", TR, "linear warmup steps (default 100)", 0, INT_MAX, [](O & o) -> int & { return o.train.warmup_steps; });
+        field_flag(limits::warmup_steps, TR, "linear warmup steps (default 100)", [](O & o) -> int & { return o.train.warmup_steps; });
         float_flag("weight_decay", TR, "AdamW decoupled weight decay (default 0.1)", [](O & o) -> float & { return o.train.weight_decay; });
         float_flag("beta1", TR, "AdamW beta1 (default 0.9)", [](O & o) -> float & { return o.train.beta1; });
         float_flag("beta2", TR, "AdamW beta2 (default 0.99)", [](O & o) -> float & { return o.train.beta2; });
         float_flag("grad_clip", TR, "clip the global gradient norm to this; 0 = off (default 1)", [](O & o) -> float & { return o.train.grad_clip; });
-        int_flag("eval_interval", TR, "val loss every N steps; 0 = at the end only (default 100)", 0, INT_MAX,
+        field_flag(limits::eval_interval, TR, "val loss every N steps; 0 = at the end only (default 100)",
                  [](O & o) -> int & { return o.train.eval_interval; });
-        int_flag("eval_batches", TR, "batches per val evaluation (default 8)", 1, 100000, [](O & o) -> int & { return o.train.eval_batches; });
+        field_flag(limits::eval_batches, TR, "batches per val evaluation (default 8)", [](O & o) -> int & { return o.train.eval_batches; });
         float_flag("val_fraction", TR, "share of the text held out for validation (default 0.1)",
                    [](O & o) -> float & { return o.train.val_fraction; });
         int_flag("log_interval", TR, "print progress every N steps (default 10)", 1, INT_MAX, [](O & o) -> int & { return o.log_interval; });

@@ -37,6 +37,10 @@ int main(int argc, char ** argv) {
         return 2;
     } catch (const error & e) {
         std::fprintf(stderr, "error: %s\n", e.what());
+        if (e.code == errc::kBadRequest) {  // the command line asked for what cannot be done
+            std::fprintf(stderr, "%s\n", usage_line().c_str());
+            return 2;
+        }
         return 1;
     } catch (const std::bad_alloc &) {
         std::fprintf(stderr, "error: out of memory\nHINT: use a smaller preset, batch size or sequence length\n");

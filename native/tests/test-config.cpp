@@ -40,5 +40,18 @@ int main() {
     bad([](ModelConfig & b) { b.mean_passes = 9; }, "mean_passes");
     bad([](ModelConfig & b) { b.backprop_passes = 5; }, "backprop_passes");
     bad([](ModelConfig & b) { b.max_passes = 0; }, "max_passes");
+    // every field has an upper bound too (model/limits.h), the CLI's and the checkpoint reader's
+    bad([](ModelConfig & b) { b.hidden_dim = 70000; }, "hidden_dim 70000 is too large (limit 65536)");
+    bad([](ModelConfig & b) { b.num_layers = 300; }, "num_layers 300 is too large (limit 256)");
+    bad([](ModelConfig & b) { b.embed_dim = 1 << 20, b.num_heads = 1; }, "embed_dim 1048576 is too large");
+    bad([](ModelConfig & b) { b.vocab_size = 1 << 22; }, "vocab_size 4194304 is too large");
+    bad([](ModelConfig & b) { b.prelude_layers = 1000; }, "prelude_layers 1000 is too large");
+    // and a parameter count that overflows 64 bits is an error, not a wrapped small number
+    ModelConfig huge = c;
+    huge.embed_dim = 4, huge.num_layers = 1 << 30, huge.num_heads = 2, huge.hidden_dim = 2147483639;
+    huge.prelude_layers = 0, huge.coda_layers = 0, huge.max_passes = 1, huge.mean_passes = 1, huge.backprop_passes = 1;
+    EXPECT_ERROR(gpt_count_params(huge), "overflows 64 bits");
+    huge.embed_dim = 1 << 30, huge.num_layers = 1 << 30;
+    EXPECT_ERROR(gpt_count_params(huge), "overflow 64 bits");
     return mgtest::finish("test-config");
 }

@@ -11,7 +11,7 @@ static std::string format_error(const char * file, int line, const std::string &
     return s;
 }
 
-error::error(const char * file, int line, const std::string & msg, const std::string & hint)
-    : std::runtime_error(format_error(file, line, msg, hint)), message(msg), hint(hint) {}
+error::error(const char * file, int line, const std::string & msg, const std::string & hint, const char * code)
+    : std::runtime_error(format_error(file, line, msg, hint)), message(msg), hint(hint), code(code ? code : "") {}
 
 }  // namespace mg

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "model/limits.h"
 
 namespace mg {
 
@@ -44,32 +45,42 @@ ModelConfig model_preset(const std::string & name) {
     MG_THROW_HINT("unknown preset '" + name + "'", "choose one of: " + list);
 }
 
+void check_limit(long v, const FieldLimit & limit, const std::string & hint, const char * what) {
+    const std::string name = what ? what : limit.name;
+    if (v < limit.min)
+        MG_THROW_HINT(name + " must be at least " + std::to_string(limit.min) + " (got " + std::to_string(v) + ")", hint);
+    if (v > limit.max)
+        MG_THROW_HINT(name + " " + std::to_string(v) + " is too large (limit " + std::to_string(limit.max) + ")", hint);
+}
+
 void validate_config(const ModelConfig & c) {
-    auto positive = [](int v, const char * name) {
-        if (v < 1) MG_THROW_HINT(std::string(name) + " must be at least 1 (got " + std::to_string(v) + ")",
-                                 std::string("set --") + name + " to a positive number");
+    auto field = [](int v, const FieldLimit & limit) {
+        check_limit(v, limit, std::string("set --") + limit.name + " between " + std::to_string(limit.min) + " and " +
+                                  std::to_string(limit.max));
     };
-    positive(c.vocab_size, "vocab_size");
-    positive(c.embed_dim, "embed_dim");
-    positive(c.num_layers, "num_layers");
-    positive(c.num_heads, "num_heads");
-    positive(c.max_seq_len, "max_seq_len");
-    positive(c.hidden_dim, "hidden_dim");
+    check_limit(c.vocab_size, limits::vocab_size, "the vocabulary is the training text's characters plus 3 special tokens");
+    field(c.embed_dim, limits::embed_dim);
+    field(c.num_layers, limits::num_layers);
+    field(c.num_heads, limits::num_heads);
+    if (c.max_seq_len > limits::max_seq_len.max)
+        MG_THROW_HINT("max_seq_len " + std::to_string(c.max_seq_len) + " is too large (limit 4096)",
+                      "a character model on a Pi wants 64 to 512");
+    field(c.max_seq_len, limits::max_seq_len);
+    field(c.hidden_dim, limits::hidden_dim);
     if (c.embed_dim % c.num_heads != 0)
         MG_THROW_HINT("embed_dim (" + std::to_string(c.embed_dim) + ") must be divisible by num_heads (" +
                           std::to_string(c.num_heads) + ")",
                       "pick num_heads that divides embed_dim, e.g. embed_dim 128 with 4 heads");
-    if (c.max_seq_len > 4096)
-        MG_THROW_HINT("max_seq_len " + std::to_string(c.max_seq_len) + " is too large (limit 4096)",
-                      "a character model on a Pi wants 64 to 512");
     if (c.prelude_layers < 0 || c.coda_layers < 0)
         MG_THROW("prelude_layers and coda_layers cannot be negative");
+    field(c.prelude_layers, limits::prelude_layers);
+    field(c.coda_layers, limits::coda_layers);
     if (c.core_layers() < 1)
         MG_THROW_HINT("prelude_layers + coda_layers (" + std::to_string(c.prelude_layers + c.coda_layers) +
                           ") must leave at least one core layer out of num_layers (" + std::to_string(c.num_layers) +
                           ")",
                       "lower --prelude_layers/--coda_layers or raise --num_layers");
-    if (c.max_passes < 1 || c.max_passes > 64)
+    if (c.max_passes < limits::max_passes.min || c.max_passes > limits::max_passes.max)
         MG_THROW_HINT("max_passes must be in [1, 64] (got " + std::to_string(c.max_passes) + ")",
                       "use --max_passes 1 for a plain GPT, 2 to 8 for recursion");
     if (!(c.mean_passes >= 1.0f) || c.mean_passes > float(c.max_passes))

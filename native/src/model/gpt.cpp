@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <initializer_list>
 
 #include "autograd/ops.h"
 #include "core/error.h"
@@ -10,21 +11,45 @@
 
 namespace mg {
 
+// Products of config fields, checked: a crafted or mistaken config must be an error here, never
+// a count that wrapped around 64 bits and then sized the buffers.
+static size_t checked_product(std::initializer_list<size_t> factors) {
+    size_t p = 1;
+    for (size_t f : factors)
+        if (__builtin_mul_overflow(p, f, &p))
+            MG_THROW_HINT("the model config's sizes overflow 64 bits", "use a smaller model (see --help for the limits)");
+    return p;
+}
+
 static void fill_layout(ParamInfo info[PARAM_KIND_COUNT], const ModelConfig & c) {
-    const size_t V = c.vocab_size, C = c.embed_dim, L = c.num_layers, H = c.hidden_dim, maxT = c.max_seq_len;
+    MG_CHECK(c.vocab_size >= 0 && c.embed_dim >= 0 && c.num_layers >= 0 && c.hidden_dim >= 0 && c.max_seq_len >= 0,
+             "the model config has a negative size");
+    const size_t V = size_t(c.vocab_size), C = size_t(c.embed_dim), L = size_t(c.num_layers), H = size_t(c.hidden_dim),
+                 maxT = size_t(c.max_seq_len);
     const size_t R = c.recurrent() ? 1 : 0;
     const struct { const char * name; size_t size; bool decay; } spec[PARAM_KIND_COUNT] = {
-        {"wte", V * C, true},        {"wpe", maxT * C, true},     {"ln1w", L * C, false},
-        {"qkvw", L * 3 * C * C, true}, {"attprojw", L * C * C, true}, {"ln2w", L * C, false},
-        {"fcw", L * H * C, true},    {"fcprojw", L * C * H, true}, {"adapterw", R * C * 2 * C, true},
-        {"statenormw", R * C, false}, {"lnfw", C, false},          {"lmheadw", V * C, true},
+        {"wte", checked_product({V, C}), true},
+        {"wpe", checked_product({maxT, C}), true},
+        {"ln1w", checked_product({L, C}), false},
+        {"qkvw", checked_product({L, 3, C, C}), true},
+        {"attprojw", checked_product({L, C, C}), true},
+        {"ln2w", checked_product({L, C}), false},
+        {"fcw", checked_product({L, H, C}), true},
+        {"fcprojw", checked_product({L, C, H}), true},
+        {"adapterw", checked_product({R, C, 2, C}), true},
+        {"statenormw", R * C, false},
+        {"lnfw", C, false},
+        {"lmheadw", checked_product({V, C}), true},
     };
     size_t offset = 0;
     for (int k = 0; k < PARAM_KIND_COUNT; k++) {
         info[k] = {spec[k].name, offset, spec[k].size, spec[k].decay};
-        offset += spec[k].size;
+        if (__builtin_add_overflow(offset, spec[k].size, &offset))
+            MG_THROW_HINT("the model's parameter count overflows 64 bits", "use a smaller model (see --help for the limits)");
     }
 }
+
+void gpt_layout(const ModelConfig & config, ParamInfo info[PARAM_KIND_COUNT]) { fill_layout(info, config); }
 
 size_t gpt_count_params(const ModelConfig & config) {
     ParamInfo info[PARAM_KIND_COUNT];

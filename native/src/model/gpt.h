@@ -51,6 +51,9 @@ void gpt_init_weights(GPT & model, uint64_t seed);        // GPT-2 style random 
 void gpt_attach_params(GPT & model, std::vector<float> && params);  // e.g. from a checkpoint
 void gpt_enable_grads(GPT & model);
 void gpt_zero_grads(GPT & model);
+// The flat layout and its size, computed with overflow checks: a config whose count does not fit
+// in 64 bits throws mg::error instead of wrapping.
+void gpt_layout(const ModelConfig & config, ParamInfo info[PARAM_KIND_COUNT]);
 size_t gpt_count_params(const ModelConfig & config);
 
 // How the recursion runs in one forward.
