@@ -5,6 +5,7 @@
 #include "convert.h"
 #include "core/error.h"
 #include "io/checkpoint.h"
+#include "io/save-target.h"
 #include "io/text-file.h"
 #include "kernels/dispatch.h"
 #include "train/trainer.h"
@@ -157,7 +158,7 @@ private:
             tokens = tok.encode(text, true, "the training data");
             trainer = std::make_unique<Trainer>(model, req_.train, tokens);
         }
-        if (!req_.checkpoint_path.empty()) checkpoint_check_writable(req_.checkpoint_path);
+        if (!req_.checkpoint_path.empty()) checkpoint_check_target(req_.checkpoint_path);
         total_steps_ = trainer->config().steps;
         final_step_ = trainer->state().step;
 

@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "core/error.h"
 #include "io/checkpoint.h"
+#include "io/save-target.h"
 #include "io/text-file.h"
 #include "kernels/dispatch.h"
 #include "train/trainer.h"
@@ -143,7 +144,7 @@ int run_training(const CliOptions & o, const std::string & text, const std::stri
         trainer = std::make_unique<Trainer>(lm.model, o.train, tokens);
     }
 
-    if (!save_path.empty()) checkpoint_check_writable(save_path);
+    if (!save_path.empty()) checkpoint_check_target(save_path);
     const TrainConfig & tc = trainer->config();
     std::printf("model: %s\n", describe_config(lm.model.config).c_str());
     std::printf("parameters: %s (%.2f MB of weights)\n", with_commas(double(lm.model.num_params)).c_str(),

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # The microgpt CLI end to end: every flag of the original README's table, continuing and
 # resuming training, chat over stdin, the demo, and clean failures for bad input.
-# usage: test-cli.sh <path to microgpt> [runner prefix, e.g. "qemu-aarch64 -L ..."]
+# usage: test-cli.sh <path to microgpt> [runner prefix, e.g. "qemu-aarch64 -L ..."] [path to mg-ckpt-edit]
 set -u
 BIN="$1"
 RUN="${2:-}"
 MG="$RUN $BIN"
+ED="$RUN ${3:-mg-ckpt-edit}"
 W=$(mktemp -d /tmp/mg-cli-XXXXXX)
-trap 'rm -rf "$W"' EXIT
+trap 'umount "$W/tiny" 2>/dev/null; rm -rf "$W"' EXIT
 fails=0
 ok()   { echo "  ok   $1"; }
 fail() { echo "  FAIL $1"; fails=$((fails + 1)); }
@@ -102,6 +103,39 @@ printf '\xff\xfe bad' > "$W/bad.txt"
 expect "data that is not UTF-8" 1 "not valid UTF-8" -- $MG --train --data "$W/bad.txt"
 expect "data too small" 1 "needs at least" -- bash -c "printf 'tiny' > '$W/tiny.txt'; $MG --train --data '$W/tiny.txt' --preset micro"
 expect "unwritable save path" 1 "cannot create checkpoint" -- $MG --train --data "$D" --steps 2 $SMALL --save_checkpoint /nonexistent/dir/m.bin
+
+
+# --- hardening (issue 8): crafted checkpoints, one writer per checkpoint, pre-flight checks
+# wait_for <file> <text>: until the file holds the text (a background run got that far)
+wait_for() { for i in $(seq 1 600); do grep -qF -- "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+$ED "$W/m.bin" "$W/overflow.bin" overflow-config > /dev/null
+expect "--info refuses a config whose parameter count overflows 64 bits" 1 "num_layers 1073741824 is too large" -- \
+  $MG --info --checkpoint "$W/overflow.bin"
+expect "--train --load_checkpoint refuses it too, without crashing" 1 "is damaged" -- \
+  $MG --train --data "$D" --steps 2 --batch_size 4 --load_checkpoint "$W/overflow.bin"
+$ED "$W/m.bin" "$W/batch.bin" trst 0 40 trst 1 1000000
+expect "a resumed batch_size of 10^6 is refused" 1 "--batch_size 1000000 is too large (limit 65536)" -- \
+  $MG --train --checkpoint "$W/batch.bin" --data "$D" --resume --save_checkpoint "$W/batch2.bin"
+$ED "$W/m.bin" "$W/step.bin" trst 7 -2147483648
+expect "a resumed step of INT_MIN is refused" 1 "step -2147483648 is outside" -- $MG --info --checkpoint "$W/step.bin"
+$ED "$W/m.bin" "$W/surrogate.bin" vocab 3 0xD800
+expect "a surrogate code point in the vocabulary is refused" 1 "a surrogate (not a Unicode character)" -- \
+  $MG --generate --checkpoint "$W/surrogate.bin"
+$ED "$W/m.bin" "$W/nan.bin" weight 5 nan
+expect "a NaN weight is refused" 1 "is not a finite number" -- $MG --generate --checkpoint "$W/nan.bin"
+
+dead=$(bash -c 'echo $$'); live=$$   # a pid that has exited, and this script's own
+printf 'x' > "$W/m.bin.tmp-$dead"; printf 'x' > "$W/m.bin.tmp-$live"
+$MG --info --checkpoint "$W/m.bin" > /dev/null 2>&1
+if [ ! -e "$W/m.bin.tmp-$dead" ] && [ -e "$W/m.bin.tmp-$live" ]; then ok "opening a checkpoint removes a dead saver's temp file, not a live one's"
+else fail "stale temp files: dead $([ -e "$W/m.bin.tmp-$dead" ] && echo kept || echo removed), live $([ -e "$W/m.bin.tmp-$live" ] && echo kept || echo removed)"; fi
+rm -f "$W/m.bin.tmp-$live"
+
+mkdir "$W/adir"
+expect "a folder as the save target fails before training" 1 "is a folder, not a file" -- \
+  $MG --train --data "$D" --steps 2 $SMALL --save_checkpoint "$W/adir"
+out=$($MG --train --data "$D" --steps 2 $SMALL --save_checkpoint "$W/adir" 2>&1)
+if grep -q "^step" <<<"$out"; then fail "the folder target trained before failing"; fi
 
 if [ "$fails" -gt 0 ]; then echo "test-cli: $fails failure(s)"; exit 1; fi
 echo "test-cli: all passed"

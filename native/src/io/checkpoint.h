@@ -5,10 +5,14 @@
 //              WGHT  float32 parameters in the flat layout of model/gpt.h
 //              TRST  (optional) training config, step, RNG, data fingerprint, AdamW m and v
 //   trailer  u64 checksum (core/hash.h) of every byte before it
-// Readers skip sections they do not know, so a version can grow without breaking older files.
-// Files are written to a temp file, fsynced and renamed over the target: a crash mid-save leaves
-// the previous checkpoint in place.
+// CONF comes first, so the reader knows every size before it allocates. Readers skip sections
+// they do not know, so a version can grow without breaking older files.
+// Files are written to a temp file (<path>.tmp-<pid>), fsynced and renamed over the target: a
+// crash mid-save leaves the previous checkpoint in place, and the temp file of a process that
+// died is removed the next time the checkpoint is opened or written (io/save-target.h).
 #pragma once
+#include <cstdint>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -30,14 +34,22 @@ struct Checkpoint {
     TrainState train;
 };
 
-// train may be null (weights only). Throws mg::error (with the OS reason) if the write fails;
-// the target is then untouched.
+// The exact size of the file checkpoint_save writes for a model of this config with this many
+// vocabulary characters (not counting the special tokens), with or without training state.
+uint64_t checkpoint_file_bytes(const ModelConfig & config, size_t vocab_chars, bool with_train_state);
+
+// train may be null (weights only). Throws mg::error (with the OS reason and a code: DISK_FULL,
+// SAVE_TARGET or SAVE_FAILED) if the write fails; the target is then untouched.
 void checkpoint_save(const std::string & path, const GPT & model, const Tokenizer & tokenizer,
                      const TrainState * train);
-// Throws the error a save would, now: so a run fails at its start, not after hours of training.
-void checkpoint_check_writable(const std::string & path);
-// Validates everything (magic, version, size, checksum, config, sizes) before returning.
+// Validates everything before returning: magic, version, size, checksum, then every field
+// (the limits of model/limits.h, sizes against the config, Unicode scalar values, finite
+// weights and optimizer moments, the training state's ranges). A file that fails is an
+// mg::error with code CHECKPOINT_DAMAGED that says what is wrong.
 Checkpoint checkpoint_load(const std::string & path);
+// The same from an open stream of `size` bytes positioned at its start; `name` names it in
+// messages. The fuzz target feeds it memory through fmemopen.
+Checkpoint checkpoint_read(std::FILE * f, uint64_t size, const std::string & name);
 // Builds a model from a loaded checkpoint (moves the weights out of it).
 void gpt_from_checkpoint(GPT & model, Checkpoint & checkpoint);
 
