@@ -65,6 +65,11 @@ public:
     size_t num_entries() const { return entries_.size(); }
     size_t heap_allocs() const;             // arena blocks plus entry-vector growths, for tests
     size_t bytes_reserved() const { return acts.bytes_reserved() + grads.bytes_reserved(); }
+    // Takes each arena whole (train/memory-plan.h computes the sizes), so steps never grow them.
+    void reserve(size_t acts_bytes, size_t grads_bytes) {
+        acts.reserve(acts_bytes);
+        grads.reserve(grads_bytes);
+    }
 
     Arena acts;   // tensor structs, activations and saved values
     Arena grads;  // activation gradients, recycled through free_ within a backward walk

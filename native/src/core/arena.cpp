@@ -32,13 +32,32 @@ void * Arena::alloc_bytes(size_t bytes) {
     }
     size_t size = bytes > block_bytes_ ? bytes : block_bytes_;
     char * p = static_cast<char *>(std::aligned_alloc(kAlign, size));
-    if (!p) MG_THROW_HINT("out of memory allocating " + std::to_string(size >> 20) + " MiB of activations",
+    if (!p) MG_THROW_CODE(errc::kOutOfMemory, "out of memory allocating " + std::to_string(size >> 20) + " MiB of activations",
                           "use a smaller batch size, sequence length or model preset");
     blocks_.push_back({p, size, bytes});
     block_allocs_++;
     current_ = blocks_.size() - 1;
     offset_ = bytes;
     return p;
+}
+
+void Arena::reserve(size_t bytes) {
+    MG_CHECK(current_ == 0 && offset_ == 0, "Arena::reserve while the arena is in use");
+    bytes = (bytes + kAlign - 1) & ~(kAlign - 1);
+    if (bytes == 0 || (blocks_.size() == 1 && blocks_[0].size >= bytes)) return;
+    char * p = static_cast<char *>(std::aligned_alloc(kAlign, bytes));
+    if (!p) MG_THROW_CODE(errc::kOutOfMemory, "out of memory reserving " + std::to_string(bytes >> 20) + " MiB of activations",
+                          "use a smaller batch size, sequence length or model preset");
+    for (auto & b : blocks_) std::free(b.ptr);
+    blocks_.clear();
+    blocks_.push_back({p, bytes, 0});
+    block_allocs_++;
+}
+
+size_t Arena::high_water() const {
+    size_t s = 0;
+    for (auto & b : blocks_) s += b.high;
+    return s;
 }
 
 float * Arena::alloc_zeroed(size_t n) {

@@ -24,9 +24,13 @@ public:
     Mark mark() const { return {current_, offset_}; }
     void reset_to(Mark m);                                 // frees everything allocated after m
     void reset() { reset_to({0, 0}); }
+    // Replaces the blocks by one of `bytes`, when nothing is in use: a trainer that knows its
+    // largest step (train/memory-plan.h) takes its whole arena at once, so it never grows.
+    void reserve(size_t bytes);
 
     size_t bytes_reserved() const;                         // heap bytes held
     size_t bytes_used() const;                             // bytes handed out since the last reset
+    size_t high_water() const;                             // the most bytes ever in use at once
     size_t block_allocs() const { return block_allocs_; }  // heap allocations ever made
 
 private:

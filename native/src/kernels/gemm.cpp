@@ -12,8 +12,7 @@
 
 namespace mg {
 
-static constexpr size_t kMaxPanelsPerBlock = 24;  // MC <= 24 MR rows: the packed A block stays in L2
-static constexpr int kMaxTile = 8 * 16;           // the largest MR x NR any microkernel uses
+static constexpr int kMaxTile = kGemmMaxMR * kGemmMaxNR;  // the largest MR x NR any microkernel uses
 
 // Packing, written once for every target on 4-lane GCC vectors (one SSE or NEON register).
 // A panel is `lines` (the MR rows of A or the NR columns of B) by kc; it is stored k-major:

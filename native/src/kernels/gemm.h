@@ -35,4 +35,16 @@ void gemm(const GemmMicro & micro, float * c, size_t ldc, const float * a, size_
 void gemm_serial(const GemmMicro & micro, float * c, size_t ldc, const float * a, size_t rsa, size_t csa,
                  const float * b, size_t rsb, size_t csb, size_t M, size_t N, size_t K, bool accumulate);
 
+inline constexpr size_t kMaxPanelsPerBlock = 24;  // MC <= 24 MR rows: the packed A block stays in L2
+inline constexpr int kGemmMaxMR = 8, kGemmMaxNR = 16;  // no microkernel's tile is larger
+
+// The most memory the packing buffers of gemm and gemm_serial hold at `threads` OpenMP threads,
+// for the memory pre-flight. Per set: an A block of MC x KC and a B block of KC x (NC + NR) (see
+// gemm.cpp); gemm's caller keeps one set per thread, and each thread one more for gemm_serial,
+// all thread-local and kept between calls.
+inline size_t gemm_scratch_bytes(int threads) {
+    const size_t set = kMaxPanelsPerBlock * kGemmMaxMR * kGemmKC + kGemmKC * (kGemmNC + kGemmMaxNR);
+    return 2 * size_t(threads > 0 ? threads : 1) * set * sizeof(float);
+}
+
 }  // namespace mg

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <set>
 
 #include "core/error.h"
 
@@ -12,16 +11,17 @@ static const char * const kMarkers[NUM_SPECIAL_TOKENS] = {"<|eot|>", "<|user|>",
 
 const char * Tokenizer::special_marker(int id) { return id >= 0 && id < NUM_SPECIAL_TOKENS ? kMarkers[id] : ""; }
 
-std::vector<uint32_t> utf8_decode(const std::string & text, const char * what) {
-    std::vector<uint32_t> out;
-    out.reserve(text.size());
+// Decodes text[begin, end) one code point at a time into fn, with offsets into the whole text
+// in errors. A callback rather than a vector: training texts can be large, and a vector of code
+// points (or of items, below) per byte of text was most of the memory tokenizing took.
+template <typename Fn>
+static void utf8_each(const std::string & text, size_t begin, size_t end, const char * what, Fn && fn) {
     const unsigned char * s = reinterpret_cast<const unsigned char *>(text.data());
-    const size_t n = text.size();
-    size_t i = 0;
-    while (i < n) {
+    size_t i = begin;
+    while (i < end) {
         uint32_t c = s[i];
         int len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-        bool ok = len > 0 && i + len <= n;
+        bool ok = len > 0 && i + len <= end;
         uint32_t cp = len == 1 ? c : len == 2 ? (c & 0x1F) : len == 3 ? (c & 0x0F) : (c & 0x07);
         for (int k = 1; ok && k < len; k++) {
             if ((s[i + k] & 0xC0) != 0x80) ok = false;
@@ -35,9 +35,15 @@ std::vector<uint32_t> utf8_decode(const std::string & text, const char * what) {
                               [&] { char b[8]; std::snprintf(b, sizeof b, "%02X", s[i]); return std::string(b); }() +
                               " at byte offset " + std::to_string(i) + ")",
                           "save the file as UTF-8 text (most editors offer this under 'Save with encoding')");
-        out.push_back(cp);
+        fn(cp);
         i += len;
     }
+}
+
+std::vector<uint32_t> utf8_decode(const std::string & text, const char * what) {
+    std::vector<uint32_t> out;
+    out.reserve(text.size());
+    utf8_each(text, 0, text.size(), what, [&](uint32_t cp) { out.push_back(cp); });
     return out;
 }
 
@@ -64,13 +70,13 @@ Tokenizer::Tokenizer(std::vector<uint32_t> chars) : chars_(std::move(chars)) {
         MG_CHECK(chars_[i - 1] < chars_[i], "tokenizer vocabulary must be sorted and unique");
 }
 
-// Splits text into code points and special-marker positions: returns, per element, either a
-// code point or (when allow_special) ~id for a marker.
-static std::vector<int64_t> scan(const std::string & text, bool allow_special, const char * what) {
-    std::vector<int64_t> items;
+// Walks text as code points and special markers: fn(cp) for a character, fn(~id) (negative)
+// for a marker when allow_special.
+template <typename Fn>
+static void scan(const std::string & text, bool allow_special, const char * what, Fn && fn) {
     if (!allow_special) {
-        for (uint32_t cp : utf8_decode(text, what)) items.push_back(cp);
-        return items;
+        utf8_each(text, 0, text.size(), what, [&](uint32_t cp) { fn(int64_t(cp)); });
+        return;
     }
     size_t start = 0;
     while (start <= text.size()) {
@@ -80,20 +86,23 @@ static std::vector<int64_t> scan(const std::string & text, bool allow_special, c
             size_t at = text.find(kMarkers[id], start);
             if (at < best) best = at, best_id = id;
         }
-        std::string piece = text.substr(start, best == std::string::npos ? std::string::npos : best - start);
-        for (uint32_t cp : utf8_decode(piece, what)) items.push_back(cp);
+        utf8_each(text, start, best == std::string::npos ? text.size() : best, what,
+                  [&](uint32_t cp) { fn(int64_t(cp)); });
         if (best == std::string::npos) break;
-        items.push_back(~int64_t(best_id));
+        fn(~int64_t(best_id));
         start = best + std::char_traits<char>::length(kMarkers[best_id]);
     }
-    return items;
 }
 
 Tokenizer Tokenizer::from_text(const std::string & text) {
-    std::set<uint32_t> seen;
-    for (int64_t it : scan(text, true, "training text"))
-        if (it >= 0) seen.insert(uint32_t(it));
-    return Tokenizer(std::vector<uint32_t>(seen.begin(), seen.end()));
+    std::vector<bool> seen(0x110000, false);  // one bit per code point
+    scan(text, true, "training text", [&](int64_t it) {
+        if (it >= 0) seen[size_t(it)] = true;
+    });
+    std::vector<uint32_t> chars;
+    for (uint32_t cp = 0; cp < 0x110000; cp++)
+        if (seen[cp]) chars.push_back(cp);
+    return Tokenizer(std::move(chars));
 }
 
 Tokenizer Tokenizer::ascii() {
@@ -120,19 +129,23 @@ static std::string describe_char(uint32_t cp) {
 
 std::vector<int> Tokenizer::encode(const std::string & text, bool allow_special, const char * what) const {
     std::vector<int> ids;
+    // one id per character at most: count the lead bytes, so a large text is not grown by doubling
+    size_t chars = 0;
+    for (unsigned char c : text) chars += (c & 0xC0) != 0x80;
+    ids.reserve(chars);
     std::vector<uint32_t> missing;
-    for (int64_t it : scan(text, allow_special, what)) {
+    scan(text, allow_special, what, [&](int64_t it) {
         if (it < 0) {
             ids.push_back(int(~it));
-            continue;
+            return;
         }
         int id = id_of(uint32_t(it));
         if (id < 0) {
             if (std::find(missing.begin(), missing.end(), uint32_t(it)) == missing.end()) missing.push_back(uint32_t(it));
-            continue;
+            return;
         }
         ids.push_back(id);
-    }
+    });
     if (!missing.empty()) {
         std::string list;
         for (size_t i = 0; i < missing.size() && i < 8; i++) list += (i ? ", " : "") + describe_char(missing[i]);

@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/hash.h"
 #include "kernels/dispatch.h"
+#include "train/memory-plan.h"
 #include "train/schedule.h"
 
 namespace mg {
@@ -35,6 +36,9 @@ Trainer::Trainer(GPT & model, TrainState state, const std::vector<int> & tokens)
                       "resume with the original data file, or continue training on new data without --resume");
     if (state_.m.size() != model.num_params || state_.v.size() != model.num_params)
         MG_THROW("the checkpoint's optimizer state does not match the model's parameter count");
+    if (state_.step < 0 || state_.step > state_.config.steps)
+        MG_THROW("the training state's step " + std::to_string(state_.step) + " is outside [0, " +
+                 std::to_string(state_.config.steps) + "]");
     setup();
 }
 
@@ -56,6 +60,10 @@ void Trainer::setup() {
                           std::to_string(T_) + " needs at least " + std::to_string(n_val + T_ + 2),
                       "use a larger text file, or a smaller --seq_len / --max_seq_len");
     n_train_ = n - n_val;
+    // the arenas at the size of the largest step, taken now: a run that fits its first steps
+    // fits them all, and the steady state allocates nothing
+    TapePlan plan = plan_tape(mc, state_.config.batch_size, T_);
+    tape_.reserve(plan.acts, plan.grads);
     gpt_enable_grads(model_);
     inp_.resize(size_t(state_.config.batch_size) * T_);
     tgt_.resize(inp_.size());

@@ -58,6 +58,8 @@ public:
     size_t val_tokens() const { return tokens_.size() - n_train_; }
     size_t heap_allocs() const { return tape_.heap_allocs(); }
     size_t activation_bytes() const { return tape_.bytes_reserved(); }
+    // the most bytes the activation and gradient arenas ever held at once
+    size_t activation_high_water() const { return tape_.acts.high_water() + tape_.grads.high_water(); }
 
 private:
     void setup();
