@@ -2,44 +2,37 @@
 
 #include <omp.h>
 
+#include <climits>
+
 #include "convert.h"
 #include "core/error.h"
-#include "io/checkpoint.h"
-#include "io/save-target.h"
 #include "io/text-file.h"
 #include "kernels/dispatch.h"
-#include "train/trainer.h"
 
 namespace mg::binding {
 
 namespace {
 
 // Everything the worker needs, copied out of the JS request on the JS thread.
-struct TrainRequest {
-    std::string data_path, checkpoint_path, init_from, preset = "8gb";
-    bool resume = false;
-    ModelConfig model;
-    std::vector<std::string> model_fields_given;
-    TrainConfig train;
-    bool steps_given = false;
-    int save_interval = 500;
+struct JobRequest {
+    std::string data_path;
+    TrainRequest session;
+    std::vector<std::string> model_fields_given;  // architecture fields, refused with initFrom
     int threads = 0;
 };
 
 struct TrainEvent {
-    enum Kind { STARTED, STEP, SAVED, PAUSED, RESUMED } kind = STEP;
+    enum Kind { STARTED, STEP, SAVED, SAVE_FAILED, PAUSED, RESUMED } kind = STEP;
     StepStats stats;
+    SessionStart start;
+    SaveFailure failure;
     std::string path, reason;
     int step = 0;
-    // STARTED
-    ModelConfig config;
-    size_t params = 0, train_tokens = 0, val_tokens = 0;
-    int vocab = 0, steps = 0;
 };
 
 class TrainWorker : public Napi::AsyncProgressQueueWorker<TrainEvent> {
 public:
-    TrainWorker(Napi::Env env, TrainRequest req, std::shared_ptr<TrainingControl> control, Napi::Function on_event)
+    TrainWorker(Napi::Env env, JobRequest req, std::shared_ptr<TrainControl> control, Napi::Function on_event)
         : Napi::AsyncProgressQueueWorker<TrainEvent>(env, "microgpt.train"),
           req_(std::move(req)), control_(std::move(control)), deferred_(Napi::Promise::Deferred::New(env)) {
         on_event_ = Napi::Persistent(on_event);
@@ -54,39 +47,7 @@ public:
         Napi::Env env = Env();
         Napi::HandleScope scope(env);
         for (size_t i = 0; i < count; i++) {
-            const TrainEvent & e = events[i];
-            Napi::Object o;
-            switch (e.kind) {
-                case TrainEvent::STARTED:
-                    o = Napi::Object::New(env);
-                    o.Set("type", "started");
-                    o.Set("model", model_config_to_js(env, e.config));
-                    o.Set("params", double(e.params));
-                    o.Set("vocabSize", e.vocab);
-                    o.Set("trainTokens", double(e.train_tokens));
-                    o.Set("valTokens", double(e.val_tokens));
-                    o.Set("step", e.step);
-                    o.Set("steps", e.steps);
-                    o.Set("kernels", MG_KERNELS_ISA);
-                    break;
-                case TrainEvent::STEP:
-                    o = step_stats_to_js(env, e.stats);
-                    o.Set("type", "step");
-                    break;
-                case TrainEvent::SAVED:
-                    o = Napi::Object::New(env);
-                    o.Set("type", "saved");
-                    o.Set("path", e.path);
-                    o.Set("step", e.step);
-                    o.Set("reason", e.reason);
-                    break;
-                case TrainEvent::PAUSED:
-                case TrainEvent::RESUMED:
-                    o = Napi::Object::New(env);
-                    o.Set("type", e.kind == TrainEvent::PAUSED ? "paused" : "resumed");
-                    o.Set("step", e.step);
-                    break;
-            }
+            Napi::Object o = to_js(env, events[i]);
             try {
                 on_event_.Call({o});
             } catch (const Napi::Error &) {
@@ -98,141 +59,157 @@ public:
     void OnOK() override {
         Napi::Env env = Env();
         Napi::Object r = Napi::Object::New(env);
-        r.Set("status", stopped_ ? "stopped" : "finished");
-        r.Set("step", final_step_);
-        r.Set("steps", total_steps_);
-        r.Set("checkpointPath", saved_ ? Napi::Value(Napi::String::New(env, req_.checkpoint_path)) : env.Null());
-        r.Set("valLoss", last_val_ >= 0 ? Napi::Value(Napi::Number::New(env, last_val_)) : env.Null());
+        r.Set("status", result_.stopped ? "stopped" : "finished");
+        r.Set("step", result_.step);
+        r.Set("steps", result_.steps);
+        r.Set("checkpointPath", result_.saved ? Napi::Value(Napi::String::New(env, req_.session.save_path)) : env.Null());
+        r.Set("valLoss", result_.val_loss >= 0 ? Napi::Value(Napi::Number::New(env, result_.val_loss)) : env.Null());
         deferred_.Resolve(r);
         on_event_.Reset();
     }
 
     void OnError(const Napi::Error &) override {
-        Napi::Error e = engine_error(Env(), failure_);
-        if (final_step_ > 0) e.Set("step", Napi::Number::New(Env(), final_step_));
+        Napi::Env env = Env();
+        Napi::Error e = engine_error(env, failure_);
+        if (final_step_ > 0) e.Set("step", Napi::Number::New(env, final_step_));
+        e.Set("lastSavedStep", last_saved_step_ >= 0 ? Napi::Value(Napi::Number::New(env, last_saved_step_)) : env.Null());
         deferred_.Reject(e.Value());
         on_event_.Reset();
     }
 
 private:
-    void run(const ExecutionProgress & progress) {
-        if (req_.threads > 0) omp_set_num_threads(req_.threads);
-        std::string text = read_text_file(req_.data_path);
-        GPT model;
-        Tokenizer tok;
-        std::vector<int> tokens;  // declared before the trainer, which refers to it
-        std::unique_ptr<Trainer> trainer;
-        if (!req_.init_from.empty()) {
-            if (!req_.model_fields_given.empty())
-                MG_THROW_HINT("model fields cannot change a loaded checkpoint's architecture (got " +
-                                  req_.model_fields_given.front() + ")",
-                              "start a new model without initFrom to change its shape");
-            Checkpoint ck = checkpoint_load(req_.init_from);
-            tok = ck.tokenizer;
-            TrainState state = std::move(ck.train);
-            bool has_state = ck.has_train_state;
-            gpt_from_checkpoint(model, ck);
-            tokens = tok.encode(text, true, "the training data");
-            if (req_.resume) {
-                if (!has_state)
-                    MG_THROW_HINT("checkpoint " + req_.init_from + " holds no training state to resume",
-                                  "continue training from it without resume instead");
-                if (req_.steps_given) {
-                    if (req_.train.steps <= state.step)
-                        MG_THROW("steps must be above the " + std::to_string(state.step) + " steps already done");
-                    state.config.steps = req_.train.steps;
-                } else if (state.step >= state.config.steps) {
-                    MG_THROW_HINT("the run already finished its " + std::to_string(state.step) + " steps",
-                                  "give more steps to extend it");
-                }
-                trainer = std::make_unique<Trainer>(model, std::move(state), tokens);
-            } else {
-                trainer = std::make_unique<Trainer>(model, req_.train, tokens);
+    static Napi::Object to_js(Napi::Env env, const TrainEvent & e) {
+        Napi::Object o = Napi::Object::New(env);
+        switch (e.kind) {
+            case TrainEvent::STARTED:
+                o.Set("type", "started");
+                o.Set("model", model_config_to_js(env, e.start.config));
+                o.Set("params", double(e.start.params));
+                o.Set("vocabSize", e.start.vocab);
+                o.Set("trainTokens", double(e.start.train_tokens));
+                o.Set("valTokens", double(e.start.val_tokens));
+                o.Set("step", e.start.step);
+                o.Set("steps", e.start.steps);
+                o.Set("kernels", MG_KERNELS_ISA);
+                o.Set("memoryBytes", double(e.start.memory.total));
+                o.Set("memoryAvailableBytes",
+                      e.start.memory_available ? Napi::Value(Napi::Number::New(env, double(e.start.memory_available))) : env.Null());
+                o.Set("checkpointBytes", double(e.start.checkpoint_bytes));
+                break;
+            case TrainEvent::STEP:
+                o = step_stats_to_js(env, e.stats);
+                o.Set("type", "step");
+                break;
+            case TrainEvent::SAVED:
+                o.Set("type", "saved");
+                o.Set("path", e.path);
+                o.Set("step", e.step);
+                o.Set("reason", e.reason);
+                break;
+            case TrainEvent::SAVE_FAILED: {
+                const SaveFailure & f = e.failure;
+                o.Set("type", "saveFailed");
+                o.Set("step", f.step);
+                o.Set("reason", f.reason);
+                o.Set("code", f.code);
+                o.Set("message", f.message);
+                o.Set("hint", f.hint);
+                o.Set("willRetry", f.will_retry);
+                o.Set("retryInSeconds", f.retry_in_seconds > 0 ? Napi::Value(Napi::Number::New(env, f.retry_in_seconds)) : env.Null());
+                o.Set("retryAtStep", f.next_autosave_step > 0 ? Napi::Value(Napi::Number::New(env, f.next_autosave_step)) : env.Null());
+                break;
             }
-        } else {
-            tok = Tokenizer::from_text(text);
-            ModelConfig c = req_.model;
-            c.vocab_size = tok.vocab_size();
-            gpt_build(model, c);
-            gpt_init_weights(model, req_.train.seed);
-            tokens = tok.encode(text, true, "the training data");
-            trainer = std::make_unique<Trainer>(model, req_.train, tokens);
+            case TrainEvent::PAUSED:
+            case TrainEvent::RESUMED:
+                o.Set("type", e.kind == TrainEvent::PAUSED ? "paused" : "resumed");
+                o.Set("step", e.step);
+                break;
         }
-        if (!req_.checkpoint_path.empty()) checkpoint_check_target(req_.checkpoint_path);
-        total_steps_ = trainer->config().steps;
-        final_step_ = trainer->state().step;
-
-        TrainEvent started;
-        started.kind = TrainEvent::STARTED;
-        started.config = model.config;
-        started.params = model.num_params;
-        started.vocab = tok.vocab_size();
-        started.train_tokens = trainer->train_tokens();
-        started.val_tokens = trainer->val_tokens();
-        started.step = trainer->state().step;
-        started.steps = total_steps_;
-        progress.Send(&started, 1);
-
-        auto save = [&](const char * reason) {
-            if (req_.checkpoint_path.empty()) return;
-            checkpoint_save(req_.checkpoint_path, model, tok, &trainer->state());
-            saved_ = true;
-            TrainEvent e;
-            e.kind = TrainEvent::SAVED;
-            e.path = req_.checkpoint_path;
-            e.step = trainer->state().step;
-            e.reason = reason;
-            progress.Send(&e, 1);
-        };
-        while (!trainer->done()) {
-            {
-                std::unique_lock<std::mutex> lock(control_->mutex);
-                if (control_->paused && !control_->stop) {
-                    TrainEvent e;
-                    e.kind = TrainEvent::PAUSED;
-                    e.step = final_step_;
-                    progress.Send(&e, 1);
-                    control_->wake.wait(lock, [&] { return !control_->paused || control_->stop.load(); });
-                    if (!control_->stop) {
-                        e.kind = TrainEvent::RESUMED;
-                        progress.Send(&e, 1);
-                    }
-                }
-            }
-            if (control_->stop) break;
-            TrainEvent e;
-            e.kind = TrainEvent::STEP;
-            e.stats = trainer->step();
-            final_step_ = e.stats.step;
-            if (e.stats.val_loss >= 0) last_val_ = e.stats.val_loss;
-            progress.Send(&e, 1);
-            if (req_.save_interval > 0 && final_step_ % req_.save_interval == 0 && !trainer->done()) save("autosave");
-        }
-        stopped_ = !trainer->done();
-        save(stopped_ ? "stopped" : "finished");
+        return o;
     }
 
-    TrainRequest req_;
-    std::shared_ptr<TrainingControl> control_;
+    void run(const ExecutionProgress & progress) {
+        if (req_.threads > 0) omp_set_num_threads(req_.threads);
+        if (!req_.session.init_from.empty() && !req_.model_fields_given.empty())
+            MG_THROW_CODE(errc::kBadRequest,
+                          "model fields cannot change a loaded checkpoint's architecture (got " +
+                              req_.model_fields_given.front() + ")",
+                          "start a new model without initFrom to change its shape");
+        TrainRequest request = req_.session;
+        request.text = read_text_file(req_.data_path);
+        TrainingSession session(std::move(request));
+        auto send = [&](TrainEvent e) { progress.Send(&e, 1); };
+        TrainingEvents ev;
+        ev.started = [&](const SessionStart & s) {
+            final_step_ = s.step;
+            TrainEvent e;
+            e.kind = TrainEvent::STARTED;
+            e.start = s;
+            send(std::move(e));
+        };
+        ev.step = [&](const StepStats & s) {
+            final_step_ = s.step;
+            TrainEvent e;
+            e.kind = TrainEvent::STEP;
+            e.stats = s;
+            send(std::move(e));
+        };
+        ev.saved = [&](const std::string & path, int step, const std::string & reason) {
+            last_saved_step_ = step;
+            TrainEvent e;
+            e.kind = TrainEvent::SAVED;
+            e.path = path, e.step = step, e.reason = reason;
+            send(std::move(e));
+        };
+        ev.save_failed = [&](const SaveFailure & f) {
+            TrainEvent e;
+            e.kind = TrainEvent::SAVE_FAILED;
+            e.failure = f;
+            send(std::move(e));
+        };
+        ev.paused = [&](int step) {
+            TrainEvent e;
+            e.kind = TrainEvent::PAUSED;
+            e.step = step;
+            send(std::move(e));
+        };
+        ev.resumed = [&](int step) {
+            TrainEvent e;
+            e.kind = TrainEvent::RESUMED;
+            e.step = step;
+            send(std::move(e));
+        };
+        last_saved_step_ = session.last_saved_step();
+        try {
+            result_ = session.run(*control_, ev);
+        } catch (...) {
+            last_saved_step_ = session.last_saved_step();
+            throw;
+        }
+    }
+
+    JobRequest req_;
+    std::shared_ptr<TrainControl> control_;
     Napi::Promise::Deferred deferred_;
     Napi::FunctionReference on_event_;
     EngineFailure failure_;
-    int final_step_ = 0, total_steps_ = 0;
-    float last_val_ = -1;
-    bool stopped_ = false, saved_ = false;
+    SessionResult result_;
+    int final_step_ = 0, last_saved_step_ = -1;
 };
 
-TrainRequest parse_request(const Napi::Object & o) {
-    TrainRequest r;
+JobRequest parse_request(const Napi::Object & o) {
+    JobRequest j;
+    TrainRequest & r = j.session;
     std::optional<std::string> data = get_string(o, "dataPath");
     if (!data || data->empty()) throw Napi::TypeError::New(o.Env(), "dataPath must be a non-empty string");
-    r.data_path = *data;
-    r.checkpoint_path = get_string(o, "checkpointPath").value_or("");
+    j.data_path = *data;
+    r.save_path = get_string(o, "checkpointPath").value_or("");
     r.init_from = get_string(o, "initFrom").value_or("");
     r.resume = get_bool(o, "resume").value_or(false);
     if (r.resume && r.init_from.empty()) throw Napi::TypeError::New(o.Env(), "resume needs initFrom (a checkpoint path)");
     r.save_interval = get_int(o, "saveInterval", 0, 1 << 30).value_or(500);
-    r.threads = get_int(o, "threads", 0, 1024).value_or(0);
+    r.save_retry_seconds = get_number(o, "saveRetrySeconds", 0.01, 3600).value_or(5);
+    j.threads = get_int(o, "threads", 0, 1024).value_or(0);
     if (o.Has("model") && !o.Get("model").IsUndefined()) {
         Napi::Object m = require_object(o.Get("model"), "model");
         try {
@@ -242,14 +219,18 @@ TrainRequest parse_request(const Napi::Object & o) {
         }
         for (const char * k : {"preset", "embedDim", "numLayers", "numHeads", "maxSeqLen", "hiddenDim", "preludeLayers",
                                "codaLayers"})
-            if (m.Has(k) && !m.Get(k).IsUndefined()) r.model_fields_given.push_back(k);
+            if (m.Has(k) && !m.Get(k).IsUndefined()) j.model_fields_given.push_back(k);
         apply_model_fields(m, r.model);
+        // from a checkpoint, only the recursion's training schedule may change
+        if (auto v = get_number(m, "meanPasses", 1, 64)) r.mean_passes = float(*v);
+        if (auto v = get_int(m, "maxPasses", 1, 64)) r.max_passes = *v;
+        if (auto v = get_int(m, "backpropPasses", 1, 64)) r.backprop_passes = *v;
     } else {
         r.model = model_preset("8gb");
     }
     if (o.Has("train") && !o.Get("train").IsUndefined()) {
         Napi::Object t = require_object(o.Get("train"), "train");
-        r.steps_given = t.Has("steps") && !t.Get("steps").IsUndefined();
+        if (t.Has("steps") && !t.Get("steps").IsUndefined()) r.steps = get_int(t, "steps", 1, INT_MAX);
         apply_train_fields(t, r.train);
     }
     // what can be checked before reading the data is checked now, as a RangeError
@@ -261,7 +242,7 @@ TrainRequest parse_request(const Napi::Object & o) {
     } catch (const mg::error & e) {
         throw Napi::RangeError::New(o.Env(), e.message + (e.hint.empty() ? "" : " (" + e.hint + ")"));
     }
-    return r;
+    return j;
 }
 
 }  // namespace
@@ -273,7 +254,7 @@ Napi::Function TrainingJob::define(Napi::Env env) {
 }
 
 TrainingJob::TrainingJob(const Napi::CallbackInfo & info)
-    : Napi::ObjectWrap<TrainingJob>(info), control_(std::make_shared<TrainingControl>()) {
+    : Napi::ObjectWrap<TrainingJob>(info), control_(std::make_shared<TrainControl>()) {
     Napi::Env env = info.Env();
     if (!info.IsConstructCall()) throw Napi::TypeError::New(env, "TrainingJob must be called with new");
     Napi::Object request = require_object(info[0], "the training request");
@@ -284,23 +265,17 @@ TrainingJob::TrainingJob(const Napi::CallbackInfo & info)
 }
 
 Napi::Value TrainingJob::pause(const Napi::CallbackInfo & info) {
-    std::lock_guard<std::mutex> lock(control_->mutex);
-    control_->paused = true;
+    control_->pause();
     return info.Env().Undefined();
 }
 
 Napi::Value TrainingJob::resume(const Napi::CallbackInfo & info) {
-    {
-        std::lock_guard<std::mutex> lock(control_->mutex);
-        control_->paused = false;
-    }
-    control_->wake.notify_all();
+    control_->resume();
     return info.Env().Undefined();
 }
 
 Napi::Value TrainingJob::stop(const Napi::CallbackInfo & info) {
-    control_->stop = true;
-    control_->wake.notify_all();
+    control_->stop();
     return info.Env().Undefined();
 }
 

@@ -1,5 +1,5 @@
-// microgpt --train: build or load a model, train it with progress lines, autosave, and save on
-// Ctrl-C so nothing is lost.
+// microgpt --train: translate the flags into a TrainRequest, run the engine's TrainingSession
+// (train/session.h), and print its events: progress lines, saves, failed saves.
 #include <omp.h>
 
 #include <csignal>
@@ -12,18 +12,26 @@
 #include "io/save-target.h"
 #include "io/text-file.h"
 #include "kernels/dispatch.h"
-#include "train/trainer.h"
+#include "train/session.h"
 
 namespace mg {
 
 std::atomic<bool> g_interrupted{false};
+static std::atomic<TrainControl *> g_train_control{nullptr};
 
+// Generation: the first Ctrl-C ends the reply, the second stops the process. Training: the first
+// stops after the current step and saves; the second gives up a final save that keeps failing;
+// the third stops the process.
 static void on_sigint(int) {
-    if (g_interrupted.load()) {  // a second Ctrl-C: stop now
-        std::signal(SIGINT, SIG_DFL);
-        std::raise(SIGINT);
+    if (TrainControl * c = g_train_control.load()) {
+        c->stop_from_signal();
+        if (c->stops() < 3) return;
+    } else if (!g_interrupted.load()) {
+        g_interrupted.store(true);
+        return;
     }
-    g_interrupted.store(true);
+    std::signal(SIGINT, SIG_DFL);
+    std::raise(SIGINT);
 }
 
 void install_interrupt_handler() { std::signal(SIGINT, on_sigint); }
@@ -87,105 +95,108 @@ static void print_step(const StepStats & s, int width) {
     std::fflush(stdout);
 }
 
-int run_training(const CliOptions & o, const std::string & text, const std::string & source, LoadedModel * out) {
-    std::unique_ptr<LoadedModel> owned;
-    LoadedModel & lm = out ? *out : *(owned = std::make_unique<LoadedModel>());
-    std::vector<int> tokens;  // declared before the trainer, which refers to it
-    std::unique_ptr<Trainer> trainer;
-    std::string save_path = o.save_checkpoint;
+static void print_start(const SessionStart & s, const std::string & source, CliMode mode) {
+    const TrainConfig & tc = s.train;
+    std::printf("model: %s\n", describe_config(s.config).c_str());
+    std::printf("parameters: %s (%.2f MB of weights)\n", with_commas(double(s.params)).c_str(), s.params * 4.0 / 1e6);
+    std::printf("data: %s, %s characters, vocabulary %d; %s train / %s val\n", source.c_str(),
+                with_commas(double(s.data_tokens)).c_str(), s.vocab, with_commas(double(s.train_tokens)).c_str(),
+                with_commas(double(s.val_tokens)).c_str());
+    std::printf("training: steps %d%s, batch %d x %d%s, lr %.1e, %d threads, kernels %s\n", tc.steps,
+                s.step ? (" (resuming after step " + std::to_string(s.step) + ")").c_str() : "", tc.batch_size,
+                s.seq_len, tc.grad_accum > 1 ? (", accumulate " + std::to_string(tc.grad_accum)).c_str() : "", tc.lr,
+                omp_get_max_threads(), MG_KERNELS_ISA);
+    std::printf("memory: about %s%s\n", describe_memory_plan(s.memory).c_str(),
+                s.memory_available ? (", " + format_bytes(s.memory_available) + " available").c_str() : "");
+    if (s.save_path.empty() && mode == CliMode::Train)
+        std::printf("note: no --save_checkpoint given, so the trained model will not be saved\n");
+    std::fflush(stdout);
+}
 
+static const char * cli_reason(const std::string & reason) {
+    return reason == "finished" ? "done" : reason == "stopped" ? "interrupted" : reason.c_str();
+}
+
+int run_training(const CliOptions & o, const std::string & text, const std::string & source, LoadedModel * out) {
+    TrainRequest r;
+    r.text = text;
+    r.init_from = o.load_checkpoint;
+    r.resume = o.resume;
+    r.save_path = o.save_checkpoint;
+    r.train = o.train;
+    r.save_interval = o.save_interval;
+    if (o.given.count("steps")) r.steps = o.train.steps;
     if (!o.load_checkpoint.empty()) {
         for (const char * f : kArchitectureFlags)
             if (o.given.count(f))
                 throw UsageError(std::string("--") + f + " cannot change the architecture of a loaded checkpoint" +
                                  " (train a new model without --load_checkpoint instead)");
-        Checkpoint ck = checkpoint_load(o.load_checkpoint);
-        lm.tokenizer = ck.tokenizer;
-        ModelConfig c = ck.config;
         // the recursion's training schedule may change when continuing; its structure may not
-        if (o.given.count("mean_passes")) c.mean_passes = o.model.mean_passes;
-        if (o.given.count("backprop_passes")) c.backprop_passes = o.model.backprop_passes;
-        if (o.given.count("max_passes")) {
-            if ((o.model.max_passes > 1) != c.recurrent())
-                throw UsageError("--max_passes cannot switch recursion on or off for a loaded checkpoint");
-            c.max_passes = o.model.max_passes;
-        }
-        ck.config = c;
-        bool has_state = ck.has_train_state;
-        TrainState state = std::move(ck.train);
-        gpt_from_checkpoint(lm.model, ck);
-        tokens = lm.tokenizer.encode(text, true, "the training data");
-        if (o.resume) {
-            if (!has_state)
-                throw UsageError("checkpoint " + o.load_checkpoint +
-                                 " holds no training state to resume (it was saved weights-only)");
-            if (o.given.count("steps")) {
-                if (o.train.steps <= state.step)
-                    throw UsageError("--steps " + std::to_string(o.train.steps) + " must be above the " +
-                                     std::to_string(state.step) + " steps already done");
-                state.config.steps = o.train.steps;
-            } else if (state.step >= state.config.steps) {
-                throw UsageError("the run in " + o.load_checkpoint + " already finished its " +
-                                 std::to_string(state.step) + " steps; add --steps N to extend it");
-            }
-            if (save_path.empty()) save_path = o.load_checkpoint;
-            trainer = std::make_unique<Trainer>(lm.model, std::move(state), tokens);
-        } else {
-            trainer = std::make_unique<Trainer>(lm.model, o.train, tokens);
-        }
+        if (o.given.count("mean_passes")) r.mean_passes = o.model.mean_passes;
+        if (o.given.count("backprop_passes")) r.backprop_passes = o.model.backprop_passes;
+        if (o.given.count("max_passes")) r.max_passes = o.model.max_passes;
+        if (o.resume && r.save_path.empty()) r.save_path = o.load_checkpoint;
     } else {
         if (o.resume) throw UsageError("--resume needs --load_checkpoint (or --checkpoint)");
-        lm.tokenizer = Tokenizer::from_text(text);
-        ModelConfig c = model_config_from_flags(o);
-        c.vocab_size = lm.tokenizer.vocab_size();
-        gpt_build(lm.model, c);
-        gpt_init_weights(lm.model, o.train.seed);
-        tokens = lm.tokenizer.encode(text, true, "the training data");
-        trainer = std::make_unique<Trainer>(lm.model, o.train, tokens);
+        r.model = model_config_from_flags(o);
     }
 
-    if (!save_path.empty()) checkpoint_check_target(save_path);
-    const TrainConfig & tc = trainer->config();
-    std::printf("model: %s\n", describe_config(lm.model.config).c_str());
-    std::printf("parameters: %s (%.2f MB of weights)\n", with_commas(double(lm.model.num_params)).c_str(),
-                lm.model.num_params * 4.0 / 1e6);
-    std::printf("data: %s, %s characters, vocabulary %d; %s train / %s val\n", source.c_str(),
-                with_commas(double(tokens.size())).c_str(), lm.tokenizer.vocab_size(),
-                with_commas(double(trainer->train_tokens())).c_str(), with_commas(double(trainer->val_tokens())).c_str());
-    std::printf("training: steps %d%s, batch %d x %d%s, lr %.1e, %d threads, kernels %s\n", tc.steps,
-                trainer->state().step ? (" (resuming after step " + std::to_string(trainer->state().step) + ")").c_str() : "",
-                tc.batch_size, trainer->seq_len(),
-                tc.grad_accum > 1 ? (", accumulate " + std::to_string(tc.grad_accum)).c_str() : "", tc.lr,
-                omp_get_max_threads(), MG_KERNELS_ISA);
-    if (save_path.empty() && o.mode == CliMode::Train)
-        std::printf("note: no --save_checkpoint given, so the trained model will not be saved\n");
-    std::fflush(stdout);
-
-    auto save = [&](const char * why) {
-        if (save_path.empty()) return;
-        checkpoint_save(save_path, lm.model, lm.tokenizer, &trainer->state());
-        std::printf("saved %s after step %d (%s)\n", save_path.c_str(), trainer->state().step, why);
+    const std::string save_path = r.save_path;
+    TrainingSession session(std::move(r));
+    const int width = int(std::to_string(session.trainer().config().steps).size());
+    bool noted_stop = false;
+    auto note_stop = [&](int step) {
+        if (noted_stop) return;
+        noted_stop = true;
+        std::printf("interrupted at step %d\n", step);
+    };
+    TrainingEvents ev;
+    ev.started = [&](const SessionStart & s) { print_start(s, source, o.mode); };
+    ev.step = [&](const StepStats & s) {
+        if (s.step % o.log_interval == 0 || s.val_loss >= 0 || s.step == 1 || s.step == s.steps) print_step(s, width);
+    };
+    ev.saved = [&](const std::string & path, int step, const std::string & reason) {
+        if (reason == "stopped") note_stop(step);
+        std::printf("saved %s after step %d (%s)\n", path.c_str(), step, cli_reason(reason));
         std::fflush(stdout);
     };
+    ev.save_failed = [&](const SaveFailure & f) {
+        if (f.reason == "stopped") note_stop(f.step);
+        std::fflush(stdout);
+        std::fprintf(stderr, "warning: could not save %s after step %d (%s): %s\n", save_path.c_str(), f.step,
+                     cli_reason(f.reason), f.message.c_str());
+        if (!f.hint.empty()) std::fprintf(stderr, "HINT: %s\n", f.hint.c_str());
+        if (f.reason == "autosave")
+            std::fprintf(stderr, "training goes on with the previous checkpoint intact; the next save is %s\n",
+                         f.next_autosave_step ? ("at step " + std::to_string(f.next_autosave_step)).c_str() : "at the end");
+        else if (f.will_retry)
+            std::fprintf(stderr, "trying again in %.0f s (press Ctrl-C to give up and lose the steps since the last save)\n",
+                         f.retry_in_seconds);
+        std::fflush(stderr);
+    };
 
+    TrainControl control;
+    g_train_control.store(&control);
     install_interrupt_handler();
-    const int width = int(std::to_string(tc.steps).size());
-    float last_val = -1;
-    while (!trainer->done()) {
-        StepStats s = trainer->step();
-        if (s.val_loss >= 0) last_val = s.val_loss;
-        if (s.step % o.log_interval == 0 || s.val_loss >= 0 || s.step == 1 || trainer->done()) print_step(s, width);
-        if (o.save_interval > 0 && s.step % o.save_interval == 0 && !trainer->done()) save("autosave");
-        if (g_interrupted.load()) {
-            std::printf("interrupted at step %d\n", s.step);
-            save("interrupted");
-            if (!save_path.empty())
-                std::printf("resume with: microgpt --train --checkpoint %s --data <same data> --resume\n", save_path.c_str());
-            return 130;
-        }
+    SessionResult res;
+    try {
+        res = session.run(control, ev);
+    } catch (...) {
+        g_train_control.store(nullptr);
+        throw;
     }
-    save("done");
-    if (last_val >= 0) std::printf("final val loss %.4f\n", last_val);
+    g_train_control.store(nullptr);
+    if (res.stopped) {
+        note_stop(res.step);
+        if (!save_path.empty())
+            std::printf("resume with: microgpt --train --checkpoint %s --data <same data> --resume\n", save_path.c_str());
+        return 130;
+    }
+    if (res.val_loss >= 0) std::printf("final val loss %.4f\n", res.val_loss);
+    if (out) {
+        out->model = std::move(session.model());
+        out->tokenizer = session.tokenizer();
+    }
     return 0;
 }
 

@@ -131,11 +131,53 @@ if [ ! -e "$W/m.bin.tmp-$dead" ] && [ -e "$W/m.bin.tmp-$live" ]; then ok "openin
 else fail "stale temp files: dead $([ -e "$W/m.bin.tmp-$dead" ] && echo kept || echo removed), live $([ -e "$W/m.bin.tmp-$live" ] && echo kept || echo removed)"; fi
 rm -f "$W/m.bin.tmp-$live"
 
+LONG="--train --data $D --steps 100000 $SMALL --save_interval 0"
+$MG $LONG --save_checkpoint "$W/locked.bin" > "$W/first.log" 2>&1 &
+first=$!
+wait_for "$W/first.log" "step "
+expect "a second run into a checkpoint being trained is refused, naming the first" 1 \
+  "checkpoint $W/locked.bin is being trained by another process (pid $first)" -- \
+  $MG --train --data "$D" --steps 5 $SMALL --save_checkpoint "$W/locked.bin"
+kill -INT $first; wait $first
+$MG $LONG --save_checkpoint "$W/killed.bin" > "$W/killed.log" 2>&1 &
+victim=$!
+wait_for "$W/killed.log" "step "
+kill -KILL $victim; wait $victim 2>/dev/null
+if [ -e "$W/killed.bin.lock" ]; then ok "a killed run leaves its lock file behind"; else fail "no lock file after kill -9"; fi
+expect "the lock of a killed run is taken over" 0 "saved $W/killed.bin after step 3 (done)" -- \
+  $MG --train --data "$D" --steps 3 $SMALL --save_checkpoint "$W/killed.bin"
+if [ ! -e "$W/killed.bin.lock" ]; then ok "a finished run removes its lock file"; else fail "the lock file outlived its run"; fi
+
 mkdir "$W/adir"
 expect "a folder as the save target fails before training" 1 "is a folder, not a file" -- \
   $MG --train --data "$D" --steps 2 $SMALL --save_checkpoint "$W/adir"
 out=$($MG --train --data "$D" --steps 2 $SMALL --save_checkpoint "$W/adir" 2>&1)
 if grep -q "^step" <<<"$out"; then fail "the folder target trained before failing"; fi
+expect "a run far larger than this machine's memory is refused at once" 1 "lower the batch size to" -- \
+  $MG --train --data "$D" --preset medium --batch_size 65536 --steps 1
+out=$($MG --train --data "$D" --preset medium --batch_size 65536 --steps 1 2>&1)
+grep -q "of memory is available" <<<"$out" || fail "the memory refusal does not give what is available"
+mkdir "$W/tiny"
+if mount -t tmpfs -o size=1m tmpfs "$W/tiny" 2>/dev/null; then
+  expect "a disk without room for the checkpoint fails before training" 1 "not enough disk space for the checkpoint" -- \
+    $MG --train --data "$D" --steps 2 --batch_size 4 --save_checkpoint "$W/tiny/m.bin"
+  umount "$W/tiny"
+else
+  echo "  skip a full disk: cannot mount a 1 MB tmpfs here (mount needs root); test-session covers the same check"
+fi
+
+# a final save that keeps failing is retried until a second Ctrl-C gives up, with a clear error
+mkdir "$W/gone"
+$MG $LONG --save_checkpoint "$W/gone/m.bin" > "$W/gone.log" 2>&1 &
+pid=$!
+wait_for "$W/gone.log" "step "
+rm -rf "$W/gone"; printf 'not a folder' > "$W/gone"
+kill -INT $pid
+wait_for "$W/gone.log" "trying again in"
+kill -INT $pid; wait $pid; rc=$?
+if [ "$rc" = 1 ] && grep -q "gave up when stopped again: no checkpoint of this run was saved" "$W/gone.log"; then
+  ok "a failing final save retries, and a second Ctrl-C gives up with a clear error"
+else fail "final save retry: exit $rc"; tail -4 "$W/gone.log" | sed 's/^/       /'; fi
 
 if [ "$fails" -gt 0 ]; then echo "test-cli: $fails failure(s)"; exit 1; fi
 echo "test-cli: all passed"

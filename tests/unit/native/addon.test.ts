@@ -1,11 +1,12 @@
 // The addon loaded in this very process: bad arguments are TypeError / RangeError at the call,
-// engine failures reject with ENGINE_ERROR and a hint, and nothing takes the process down.
-import { existsSync } from 'node:fs'
+// engine failures reject with the engine's code (ENGINE_ERROR when it gives none) and a hint,
+// failed saves are events that training survives, and nothing takes the process down.
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { Addon } from '../../../electron/engine-host/addon'
-import { repoRoot, tempDir, tinyModel, writeCorpus } from '../../support/engine'
+import { repoRoot, tempDir, tinyModel, tinyTrain, writeCorpus } from '../../support/engine'
 
 const addonPath = join(repoRoot, 'native', 'out', 'Release', 'microgpt.node')
 
@@ -70,5 +71,110 @@ describe('addon', () => {
     expect(() => model.generate({ history: [{ role: 'bot', text: 'x' }] }, () => {})).toThrow(TypeError)
     expect(() => model.generate({ history: [{ role: 'assistant', text: 'the' }] }, () => {})).toThrow(/end with a user turn/)
     expect(() => model.generate({ temperature: 99 }, () => {})).toThrow(RangeError)
+  })
+
+  type Ev = Record<string, unknown> & { type: string }
+  const quick = { ...tinyTrain, batchSize: 2, evalInterval: 0, evalBatches: 1 }
+
+  it('reports a failed autosave as an event, keeps training, and saves again once the folder is back', async () => {
+    const dir = tempDir()
+    const sub = join(dir, 'sub')
+    mkdirSync(sub)
+    const events: Ev[] = []
+    let restored = false
+    const job = new addon.TrainingJob(
+      { dataPath: data, checkpointPath: join(sub, 'm.bin'), model: tinyModel, train: { ...quick, steps: 300 }, saveInterval: 2, saveRetrySeconds: 0.05 },
+      (e) => {
+        events.push(e)
+        if (e.type === 'paused') {
+          // the folder becomes a file: every save fails until it is a folder again
+          renameSync(sub, `${sub}.away`)
+          writeFileSync(sub, 'not a folder')
+          job.resume()
+        }
+        if (e.type === 'saveFailed' && !restored) {
+          restored = true
+          rmSync(sub)
+          renameSync(`${sub}.away`, sub)
+        }
+      },
+    )
+    job.pause() // before its first step: the listener breaks the folder, then resumes
+    await expect(job.done).resolves.toMatchObject({ status: 'finished', step: 300, checkpointPath: join(sub, 'm.bin') })
+    const failed = events.filter((e) => e.type === 'saveFailed')
+    expect(failed.length).toBeGreaterThan(0)
+    expect(failed[0]).toEqual({
+      type: 'saveFailed', step: expect.any(Number), reason: 'autosave', code: 'SAVE_TARGET',
+      message: expect.stringContaining('Not a directory'), hint: expect.any(String), willRetry: true,
+      retryInSeconds: null, retryAtStep: (failed[0].step as number) + 2,
+    })
+    const firstFailure = events.indexOf(failed[0])
+    expect(events.slice(firstFailure).some((e) => e.type === 'saved')).toBe(true)
+    const model = await addon.loadModel(join(sub, 'm.bin'))
+    expect(model.info()).toMatchObject({ trainedSteps: 300 })
+  })
+
+  it('retries a failing final save until stopped again, then rejects naming what the file holds', async () => {
+    const dir = tempDir()
+    const sub = join(dir, 'sub')
+    mkdirSync(sub)
+    const failed: Ev[] = []
+    const job = new addon.TrainingJob(
+      { dataPath: data, checkpointPath: join(sub, 'm.bin'), model: tinyModel, train: { ...quick, steps: 100000 }, saveInterval: 0, saveRetrySeconds: 0.05 },
+      (e) => {
+        if (e.type === 'step' && e.step === 1) {
+          rmSync(sub, { recursive: true })
+          writeFileSync(sub, 'not a folder')
+          job.stop()
+        }
+        if (e.type === 'saveFailed') {
+          failed.push(e)
+          if (failed.length === 2) job.stop() // a second stop gives up
+        }
+      },
+    )
+    const err = await job.done.then(() => null, (e: unknown) => e)
+    expect(err).toMatchObject({
+      code: 'SAVE_TARGET', step: expect.any(Number), lastSavedStep: null,
+      message: expect.stringContaining('gave up when stopped again: no checkpoint of this run was saved'),
+    })
+    expect(failed.length).toBeGreaterThanOrEqual(2)
+    expect(failed[0]).toMatchObject({ reason: 'stopped', willRetry: true, retryInSeconds: 0.05, retryAtStep: null })
+  })
+
+  it('refuses a second job on a checkpoint another job is training, a folder as the target, and a run too big for memory', async () => {
+    const dir = tempDir()
+    const path = join(dir, 'm.bin')
+    let started!: () => void
+    const isStarted = new Promise<void>((r) => (started = r))
+    const first = new addon.TrainingJob({ dataPath: data, checkpointPath: path, model: tinyModel, train: { ...quick, steps: 100000 }, saveInterval: 0 }, (e) => {
+      if (e.type === 'started') started()
+    })
+    await isStarted
+    const second = new addon.TrainingJob({ dataPath: data, checkpointPath: path, model: tinyModel, train: { ...quick, steps: 5 } }, () => {})
+    await expect(second.done).rejects.toMatchObject({ code: 'CHECKPOINT_LOCKED', message: expect.stringContaining(`(pid ${process.pid})`), hint: expect.any(String) })
+    first.stop()
+    await expect(first.done).resolves.toMatchObject({ status: 'stopped', checkpointPath: path })
+    expect(existsSync(`${path}.lock`)).toBe(false)
+
+    const folder = new addon.TrainingJob({ dataPath: data, checkpointPath: dir, model: tinyModel, train: quick }, () => {})
+    await expect(folder.done).rejects.toMatchObject({ code: 'SAVE_TARGET', message: expect.stringContaining('is a folder') })
+
+    const huge = new addon.TrainingJob({ dataPath: data, model: { preset: 'medium' }, train: { batchSize: 65536, steps: 1 } }, () => {})
+    await expect(huge.done).rejects.toMatchObject({
+      code: 'OUT_OF_MEMORY', message: expect.stringMatching(/needs about .* but only .* of memory is available/), hint: expect.stringContaining('lower the batch size to'),
+    })
+  })
+
+  it('rejects a damaged checkpoint with CHECKPOINT_DAMAGED', async () => {
+    const dir = tempDir()
+    const job = new addon.TrainingJob({ dataPath: data, checkpointPath: join(dir, 'm.bin'), model: tinyModel, train: { ...quick, steps: 2 } }, () => {})
+    await job.done
+    const bytes = readFileSync(join(dir, 'm.bin'))
+    bytes[bytes.length - 20] ^= 0x10
+    writeFileSync(join(dir, 'bad.bin'), bytes)
+    await expect(addon.loadModel(join(dir, 'bad.bin'))).rejects.toMatchObject({ code: 'CHECKPOINT_DAMAGED', message: expect.stringContaining('checksum mismatch') })
+    const resumed = new addon.TrainingJob({ dataPath: data, checkpointPath: join(dir, 'bad.bin'), initFrom: join(dir, 'bad.bin'), resume: true }, () => {})
+    await expect(resumed.done).rejects.toMatchObject({ code: 'CHECKPOINT_DAMAGED' })
   })
 })

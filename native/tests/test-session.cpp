@@ -1,0 +1,324 @@
+// The training session (issue 8, items 8 and 10): one writer per checkpoint, the save target and
+// its disk checked before training, autosaves that fail without losing the run and recover, a
+// final save that retries until it works or the job is stopped again, and the memory pre-flight
+// and resume rules as the CLI and the app both meet them.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include "data/synthetic-corpus.h"
+#include "io/checkpoint-lock.h"
+#include "io/checkpoint.h"
+#include "io/save-target.h"
+#include "test-util.h"
+#include "train/session.h"
+
+using namespace mg;
+
+static std::string g_dir;
+
+static bool exists(const std::string & p) { return access(p.c_str(), F_OK) == 0; }
+static void sh(const std::string & cmd) {
+    if (std::system(cmd.c_str()) != 0) std::printf("  (command failed: %s)\n", cmd.c_str());
+}
+
+static TrainRequest small_request(const std::string & save, int steps, int interval) {
+    TrainRequest r;
+    r.text = synthetic_corpus(20000, 5);
+    r.model = model_preset("micro");
+    r.model.embed_dim = 32, r.model.hidden_dim = 64, r.model.max_seq_len = 16;
+    r.train.steps = steps, r.train.batch_size = 2, r.train.eval_interval = 0, r.train.eval_batches = 1;
+    r.save_path = save;
+    r.save_interval = interval;
+    r.save_retry_seconds = 0.05;
+    return r;
+}
+
+// An error's code and message from running fn, or empty strings when it throws none.
+static std::pair<std::string, std::string> failure_of(const std::function<void()> & fn) {
+    try {
+        fn();
+    } catch (const error & e) {
+        return {e.code, e.what()};
+    }
+    return {"", ""};
+}
+
+#define EXPECT_CODE(stmt, code_, needle)                                                                   \
+    do {                                                                                                 \
+        auto f_ = failure_of([&] { stmt; });                                                             \
+        EXPECT_MSG(f_.first == (code_) && f_.second.find(needle) != std::string::npos,                   \
+                   "wanted %s containing \"%s\", got %s: %s", code_, needle, f_.first.c_str(), f_.second.c_str()); \
+    } while (0)
+
+static void test_lock() {
+    const std::string path = g_dir + "/locked.bin";
+    {
+        CheckpointLock lock(path);
+        EXPECT(lock.held() && exists(path + ".lock"));
+        // another process is refused, told who holds it; so is a session that would save there
+        pid_t child = fork();
+        if (child == 0) {
+            auto f = failure_of([&] { CheckpointLock again(path); });
+            auto g = failure_of([&] { TrainingSession s(small_request(path, 2, 0)); });
+            const std::string holder = "(pid " + std::to_string(getppid()) + ")";
+            _exit(f.first == errc::kCheckpointLocked && f.second.find("is being trained by another process " + holder) !=
+                                                            std::string::npos &&
+                          g.first == errc::kCheckpointLocked
+                      ? 0
+                      : 1);
+        }
+        int status = 0;
+        waitpid(child, &status, 0);
+        EXPECT_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0, "a second process was not refused the lock");
+        // in this process too: a second job on one checkpoint (the app runs jobs side by side)
+        EXPECT_CODE(CheckpointLock again(path), errc::kCheckpointLocked, "being trained by another process");
+    }
+    EXPECT_MSG(!exists(path + ".lock"), "releasing the lock leaves its file");
+
+    // a holder killed with SIGKILL leaves the file; the kernel dropped its lock, so it is taken over
+    int ready[2];
+    EXPECT(pipe(ready) == 0);
+    pid_t holder = fork();
+    if (holder == 0) {
+        CheckpointLock lock(path);
+        char c = 'x';
+        if (write(ready[1], &c, 1) != 1) _exit(1);
+        pause();
+        _exit(0);
+    }
+    char c;
+    EXPECT(read(ready[0], &c, 1) == 1);
+    EXPECT_CODE(CheckpointLock busy(path), errc::kCheckpointLocked, "(pid " + std::to_string(holder) + ")");
+    kill(holder, SIGKILL);
+    waitpid(holder, nullptr, 0);
+    EXPECT(exists(path + ".lock"));
+    {
+        CheckpointLock taken(path);
+        EXPECT_MSG(taken.held(), "the lock of a killed process was not taken over");
+        std::ifstream f(path + ".lock");
+        long pid = 0;
+        f >> pid;
+        EXPECT(pid == long(getpid()));
+    }
+    close(ready[0]);
+    close(ready[1]);
+
+    // taking the lock removes every other process's temp file: none can be saving now
+    pid_t live = fork();
+    if (live == 0) {
+        pause();
+        _exit(0);
+    }
+    const std::string tmp = checkpoint_temp_path(path, live);
+    std::ofstream(tmp) << "left by a writer that did not hold the lock";
+    { CheckpointLock lock(path); }
+    EXPECT_MSG(!exists(tmp), "a temp file survived the lock being taken");
+    kill(live, SIGKILL);
+    waitpid(live, nullptr, 0);
+}
+
+static void test_targets() {
+    sh("mkdir -p " + g_dir + "/folder");
+    EXPECT_CODE(checkpoint_check_target(g_dir + "/folder"), errc::kSaveTarget, "is a folder, not a file");
+    EXPECT_CODE(checkpoint_check_target(g_dir + "/folder/"), errc::kSaveTarget, "names a folder");
+    EXPECT_CODE(checkpoint_check_target("/dev/null"), errc::kSaveTarget, "is not a regular file");
+    EXPECT_CODE(checkpoint_check_target(g_dir + "/none/m.bin"), errc::kSaveTarget, "does not exist");
+    std::ofstream(g_dir + "/plain") << "a file";
+    EXPECT_CODE(checkpoint_check_target(g_dir + "/plain/m.bin"), errc::kSaveTarget, "is not a folder");
+    checkpoint_check_target(g_dir + "/folder/m.bin");
+    EXPECT_CODE(checkpoint_check_room(g_dir + "/m.bin", 10000000, [](const std::string &) -> uint64_t { return 1000; }),
+                errc::kDiskFull, "a save needs 10.1 MB, and " + g_dir + " has 1.0 kB free");
+    checkpoint_check_room(g_dir + "/m.bin", 1000, nullptr);
+    // the session refuses them before it trains (the constructor throws: no step has run)
+    EXPECT_CODE(TrainingSession s(small_request(g_dir + "/folder", 2, 0)), errc::kSaveTarget, "is a folder");
+}
+
+// Autosaves into a folder that is replaced by a file for a while: they fail, training goes on,
+// the previous checkpoint stays, and the next interval saves again.
+static void test_autosave_failure() {
+    const std::string dir = g_dir + "/sub", path = dir + "/m.bin";
+    sh("mkdir -p " + dir);
+    TrainingSession s(small_request(path, 10, 2));
+    TrainControl control;
+    TrainingEvents ev;
+    std::vector<std::string> log;
+    int held_during_failure = -1;
+    ev.step = [&](const StepStats & st) {
+        if (st.step == 3) sh("mv " + dir + " " + dir + ".away && echo x > " + dir);
+        if (st.step == 5) {
+            sh("rm " + dir + " && mv " + dir + ".away " + dir);
+            held_during_failure = checkpoint_load(path).train.step;
+        }
+    };
+    ev.saved = [&](const std::string &, int step, const std::string & reason) { log.push_back("saved " + std::to_string(step) + " " + reason); };
+    ev.save_failed = [&](const SaveFailure & f) {
+        log.push_back("failed " + std::to_string(f.step) + " " + f.reason + " " + f.code + (f.will_retry ? " retry" : "") +
+                      " next " + std::to_string(f.next_autosave_step));
+    };
+    SessionResult r = s.run(control, ev);
+    std::string got;
+    for (auto & l : log) got += l + "; ";
+    std::printf("  autosave failure: %s\n", got.c_str());
+    EXPECT_MSG(got == "saved 2 autosave; failed 4 autosave SAVE_TARGET retry next 6; saved 6 autosave; saved 8 autosave; "
+                      "saved 10 finished; ",
+               "events: %s", got.c_str());
+    EXPECT(held_during_failure == 2);
+    EXPECT(!r.stopped && r.saved && checkpoint_load(path).train.step == 10);
+}
+
+// The final save fails: it is retried until it works, or given up when the job is stopped again.
+static void test_final_save() {
+    const std::string dir = g_dir + "/fin", path = dir + "/m.bin";
+    auto broken = [&] { sh("rm -rf " + dir + " && echo x > " + dir); };
+    auto fixed = [&] { sh("rm -rf " + dir + " && mkdir " + dir); };
+    for (int give_up = 0; give_up < 2; give_up++) {
+        fixed();
+        TrainingSession s(small_request(path, 6, 4));
+        TrainControl control;
+        TrainingEvents ev;
+        int failures = 0;
+        bool retry_flags = true;
+        ev.step = [&](const StepStats & st) {
+            if (st.step == 6) broken();
+        };
+        ev.save_failed = [&](const SaveFailure & f) {
+            failures++;
+            retry_flags &= f.reason == "finished" && f.code == errc::kSaveTarget && f.retry_in_seconds == 0.05;
+            retry_flags &= f.will_retry;
+            if (failures == 3) {
+                if (give_up) control.stop();
+                else fixed();
+            }
+        };
+        auto t0 = std::chrono::steady_clock::now();
+        if (!give_up) {
+            SessionResult r = s.run(control, ev);
+            EXPECT_MSG(failures == 3 && retry_flags && r.saved && checkpoint_load(path).train.step == 6,
+                       "retried final save: %d failures, flags %d", failures, int(retry_flags));
+        } else {
+            auto f = failure_of([&] { s.run(control, ev); });
+            EXPECT_MSG(f.first == errc::kSaveTarget && f.second.find("gave up when stopped again: the checkpoint file still holds step 4") !=
+                                                           std::string::npos,
+                       "giving up: %s %s", f.first.c_str(), f.second.c_str());
+            EXPECT(s.last_saved_step() == 4);
+        }
+        double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        std::printf("  final save %s after %d failed attempts (%.2f s)\n", give_up ? "given up" : "made", failures, secs);
+    }
+}
+
+// A real full disk (a small tmpfs), when this machine lets us mount one.
+static void test_full_disk() {
+    const std::string mnt = g_dir + "/tmpfs";
+    sh("mkdir -p " + mnt);
+    if (std::system(("mount -t tmpfs -o size=4m tmpfs " + mnt + " 2>/dev/null").c_str()) != 0) {
+        std::printf("  skip a real full disk: cannot mount a tmpfs here (needs root); the free-space probe is tested above\n");
+        return;
+    }
+    const std::string path = mnt + "/m.bin", filler = mnt + "/filler";
+    TrainRequest r = small_request(path, 8, 2);
+    const uint64_t bytes = checkpoint_file_bytes(
+        [&] { ModelConfig c = r.model; c.vocab_size = Tokenizer::from_text(r.text).vocab_size(); return c; }(),
+        size_t(Tokenizer::from_text(r.text).chars().size()), true);
+    auto fill = [&](uint64_t leave) {
+        uint64_t free = filesystem_free_bytes(mnt);
+        sh("head -c " + std::to_string(free > leave ? free - leave : 0) + " /dev/zero >> " + filler);
+    };
+    {  // the pre-flight: no room is an error before training
+        fill(bytes / 2);
+        EXPECT_CODE(TrainingSession s(r), errc::kDiskFull, "not enough disk space for the checkpoint " + path);
+        sh("rm -f " + filler);
+    }
+    std::string got;
+    {
+        TrainingSession s(std::move(r));
+        TrainControl control;
+        TrainingEvents ev;
+        ev.step = [&](const StepStats & st) {
+            if (st.step == 3) fill(bytes / 2);
+            if (st.step == 5) sh("rm -f " + filler);
+        };
+        ev.saved = [&](const std::string &, int step, const std::string &) { got += "saved " + std::to_string(step) + "; "; };
+        ev.save_failed = [&](const SaveFailure & f) { got += "failed " + std::to_string(f.step) + " " + f.code + "; "; };
+        s.run(control, ev);
+    }  // the session's lock file is closed: the mount is not busy
+    std::printf("  full disk (%s checkpoint on a 4 MB tmpfs): %s\n", format_bytes(bytes).c_str(), got.c_str());
+    EXPECT_MSG(got == "saved 2; failed 4 DISK_FULL; saved 6; saved 8; ", "events: %s", got.c_str());
+    EXPECT(!exists(checkpoint_temp_path(path, getpid())));
+    sh("umount " + mnt);
+}
+
+static void test_memory_and_resume() {
+    TrainRequest big = small_request("", 1, 0);
+    big.model = model_preset("medium");
+    big.train.batch_size = 65536;
+    auto t0 = std::chrono::steady_clock::now();
+    EXPECT_CODE(TrainingSession s(big), errc::kOutOfMemory, "of memory is available");
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::printf("  medium at batch 65536 refused in %.2f s\n", secs);
+    EXPECT(secs < 5);
+
+    const std::string path = g_dir + "/resume.bin", weights = g_dir + "/weights.bin";
+    {
+        TrainingSession s(small_request(path, 4, 0));
+        TrainControl control;
+        s.run(control, {});
+        checkpoint_save(weights, s.model(), s.tokenizer(), nullptr);
+    }
+    TrainRequest r = small_request(path, 4, 0);
+    r.init_from = path;
+    r.resume = true;
+    EXPECT_CODE(TrainingSession s(r), errc::kBadRequest, "already finished its 4 steps");
+    r.steps = 3;
+    EXPECT_CODE(TrainingSession s(r), errc::kBadRequest, "must be above the 4 steps already done");
+    r.steps = 6;
+    {
+        TrainingSession s(r);
+        EXPECT(s.last_saved_step() == 4 && s.trainer().state().step == 4);
+        TrainControl control;
+        SessionResult res = s.run(control, {});
+        EXPECT(res.step == 6 && checkpoint_load(path).train.step == 6);
+    }
+    r.init_from = weights;
+    EXPECT_CODE(TrainingSession s(r), errc::kBadRequest, "holds no training state");
+    r.resume = false;
+    r.max_passes = 1;
+    EXPECT_CODE(TrainingSession s(r), errc::kBadRequest, "cannot switch recursion");
+}
+
+static void test_pause() {
+    TrainingSession s(small_request("", 3, 0));
+    TrainControl control;
+    control.pause();
+    std::thread later([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        control.resume();
+    });
+    std::string got;
+    TrainingEvents ev;
+    ev.paused = [&](int step) { got += "paused " + std::to_string(step) + "; "; };
+    ev.resumed = [&](int step) { got += "resumed " + std::to_string(step) + "; "; };
+    ev.step = [&](const StepStats & st) { got += "step " + std::to_string(st.step) + "; "; };
+    s.run(control, ev);
+    later.join();
+    EXPECT_MSG(got == "paused 0; resumed 0; step 1; step 2; step 3; ", "events: %s", got.c_str());
+}
+
+int main() {
+    char tmpl[] = "/tmp/mg-test-session-XXXXXX";
+    g_dir = mkdtemp(tmpl);
+    test_lock();  // first: it forks, before OpenMP has started any threads
+    test_targets();
+    test_autosave_failure();
+    test_final_save();
+    test_full_disk();
+    test_memory_and_resume();
+    test_pause();
+    sh("umount " + g_dir + "/tmpfs 2>/dev/null; rm -rf " + g_dir);
+    return mgtest::finish("test-session");
+}
