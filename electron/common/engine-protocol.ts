@@ -12,6 +12,7 @@ export interface HostTrainParams {
   model?: Partial<ModelShape> & { preset?: string }
   train?: TrainSettings
   saveInterval?: number
+  saveRetrySeconds?: number // between attempts of a final save that failed (default 5)
   threads?: number
 }
 
@@ -54,9 +55,18 @@ export interface HostRequest<M extends HostMethod = HostMethod> {
 }
 
 export type HostTrainEvent =
-  | { type: 'started'; model: ModelShape & { vocabSize: number }; params: number; vocabSize: number; trainTokens: number; valTokens: number; step: number; steps: number }
+  | {
+      type: 'started'; model: ModelShape & { vocabSize: number }; params: number; vocabSize: number; trainTokens: number; valTokens: number
+      step: number; steps: number; memoryBytes: number; memoryAvailableBytes: number | null; checkpointBytes: number
+    }
   | ({ type: 'step' } & StepPoint)
   | { type: 'saved'; path: string; step: number; reason: string }
+  // a save that did not happen: the previous checkpoint is kept; the engine tries again at the
+  // next autosave (retryAtStep) or, for the final save, after retryInSeconds
+  | {
+      type: 'saveFailed'; step: number; reason: string; code: string; message: string; hint: string
+      willRetry: boolean; retryInSeconds: number | null; retryAtStep: number | null
+    }
   | { type: 'paused' | 'resumed'; step: number }
   | { type: 'finished' | 'stopped'; step: number; steps: number; checkpointPath: string | null; valLoss: number | null }
   | { type: 'failed'; error: ApiErrorShape }

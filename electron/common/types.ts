@@ -136,6 +136,7 @@ export interface RunInfo {
   metrics: RunMetrics
   lastSavedStep: number | null
   error?: ApiErrorShape
+  saveError?: ApiErrorShape // the last save failed (the checkpoint is still at lastSavedStep); cleared by the next save
 }
 
 export interface StepPoint {
@@ -154,6 +155,7 @@ export type TrainingEvent =
   | { runId: string; type: 'started'; run: RunInfo }
   | { runId: string; type: 'step'; point: StepPoint }
   | { runId: string; type: 'saved'; step: number; reason: string }
+  | { runId: string; type: 'saveFailed'; step: number; reason: string; error: ApiErrorShape; willRetry: boolean; retryInSeconds: number | null; retryAtStep: number | null }
   | { runId: string; type: 'paused' | 'resumed'; step: number }
   | { runId: string; type: 'finished' | 'stopped'; run: RunInfo }
   | { runId: string; type: 'failed'; run: RunInfo; error: ApiErrorShape }

@@ -225,9 +225,20 @@ export class TrainingService {
       }
       case 'saved':
         r.lastSavedStep = e.step
+        delete r.saveError
         this.bus.emit('training.onEvent', { runId, type: 'saved', step: e.step, reason: e.reason })
         void this.persist(r).catch(() => {})
         break
+      case 'saveFailed': {
+        // training goes on; the checkpoint stays at lastSavedStep until a retry succeeds
+        const error = e.hint ? { code: e.code, message: e.message, hint: e.hint } : { code: e.code, message: e.message }
+        r.saveError = error
+        this.bus.emit('training.onEvent', {
+          runId, type: 'saveFailed', step: e.step, reason: e.reason, error, willRetry: e.willRetry, retryInSeconds: e.retryInSeconds, retryAtStep: e.retryAtStep,
+        })
+        void this.persist(r).catch(() => {})
+        break
+      }
       case 'paused':
       case 'resumed':
         r.status = e.type === 'paused' ? 'paused' : 'running'

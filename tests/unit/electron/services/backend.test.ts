@@ -1,7 +1,7 @@
 // The whole back end with the real engine process: a run trains and is listed as a checkpoint,
 // generation and chat use it, and a run whose engine is killed is marked interrupted and
 // continues exactly from its last autosave.
-import { readFileSync } from 'node:fs'
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { GenerationEvent, TrainingEvent } from '../../../../electron/common/types'
@@ -119,5 +119,27 @@ describe('back end', () => {
     expect(seen.error?.code).toBe('APP_STOPPED')
     await second.dispose()
     await backend.handlers.training.stop({ runId: run.runId })
+  })
+
+  it('keeps training when an autosave fails, says so, and saves again once the folder is back', async () => {
+    const run = await backend.handlers.training.start({ datasetId, name: 'unsaved', model: tinyModel, train: { ...tinyTrain, steps: 1_000_000 } })
+    await waitFor(() => ofRun(run.runId).find((e) => e.type === 'saved'), 'the first autosave')
+    // the checkpoints folder becomes a file: every save into it fails (as root, chmod would not)
+    const folder = join(root, 'checkpoints')
+    renameSync(folder, `${folder}.away`)
+    writeFileSync(folder, 'in the way')
+    const failed = await waitFor(() => ofRun(run.runId).find((e) => e.type === 'saveFailed'), 'a failed autosave')
+    expect(failed).toMatchObject({ type: 'saveFailed', willRetry: true, error: { message: expect.stringContaining('checkpoint') } })
+    expect((await backend.handlers.training.list()).find((r) => r.runId === run.runId)).toMatchObject({ status: 'running', saveError: failed.type === 'saveFailed' ? failed.error : {} })
+    const stepsAfter = ofRun(run.runId).filter((e) => e.type === 'step').length
+    await waitFor(() => ofRun(run.runId).filter((e) => e.type === 'step').length > stepsAfter + 10, 'training to go on')
+    rmSync(folder)
+    renameSync(`${folder}.away`, folder)
+    const savedAgain = ofRun(run.runId).length
+    await waitFor(() => ofRun(run.runId).slice(savedAgain).find((e) => e.type === 'saved'), 'the next autosave')
+    const listed = (await backend.handlers.training.list()).find((r) => r.runId === run.runId)!
+    expect(listed.saveError).toBeUndefined()
+    await backend.handlers.training.stop({ runId: run.runId })
+    await waitFor(() => ofRun(run.runId).find((e) => e.type === 'stopped'), 'the run to stop')
   })
 })

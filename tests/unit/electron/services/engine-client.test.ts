@@ -123,4 +123,27 @@ describe('engine host', () => {
     expect(saved.trainedSteps).toBeGreaterThanOrEqual(5)
     expect(saved.trainedSteps! % 5).toBe(0)
   })
+
+  it('lets only one engine process train into a checkpoint; the second is refused until the first lets go', async () => {
+    const checkpointPath = join(dir, 'shared.bin')
+    const other = new EngineClient(() => forkEngine(hostScript))
+    const otherEvents: HostTrainEvent[] = []
+    other.onTrain((_jobId, e) => otherEvents.push(e))
+    try {
+      await client.call('train.start', { jobId: 'owner', dataPath: data, checkpointPath, model: tinyModel, train: { ...tinyTrain, steps: 1_000_000 }, saveInterval: 10 })
+      await waitFor(() => events('owner').find((e) => e.type === 'saved'), 'the owner to autosave')
+      await other.call('train.start', { jobId: 'intruder', dataPath: data, checkpointPath, model: tinyModel, train: { ...tinyTrain, steps: 20 } })
+      const refused = await waitFor(() => otherEvents.find((e) => e.type === 'failed'), 'the second writer to be refused')
+      expect(refused).toMatchObject({ type: 'failed', error: { code: 'CHECKPOINT_LOCKED', message: expect.stringContaining(`pid ${client.pid}`) } })
+      expect(otherEvents.some((e) => e.type === 'step')).toBe(false)
+      await client.call('train.stop', { jobId: 'owner' })
+      const stopped = await waitFor(() => events('owner').find((e) => e.type === 'stopped'), 'the owner to stop')
+      otherEvents.length = 0
+      const steps = (stopped.type === 'stopped' ? stopped.step : 0) + 5
+      await other.call('train.start', { jobId: 'next', dataPath: data, checkpointPath, initFrom: checkpointPath, resume: true, train: { steps } })
+      await waitFor(() => otherEvents.find((e) => e.type === 'finished'), 'the next writer to finish')
+    } finally {
+      await other.shutdown()
+    }
+  })
 })
