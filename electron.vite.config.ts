@@ -2,9 +2,9 @@ import vue from '@vitejs/plugin-vue'
 import { defineConfig } from 'electron-vite'
 import { resolve } from 'node:path'
 
-// Custom roots: electron/main, electron/preload and renderer/. The main build has three entries:
-// the Electron main process, the engine host (run as a utilityProcess or a Node child) and serve
-// mode (plain Node, no Electron).
+// Custom roots: electron/main, electron/preload and renderer/. The main build has four entries:
+// the Electron main process, the engine host (run as a utilityProcess or a Node child), serve
+// mode (plain Node, no Electron) and the `npm run data` command.
 export default defineConfig({
   main: {
     build: {
@@ -14,6 +14,7 @@ export default defineConfig({
           index: resolve('electron/main/index.ts'),
           'engine-host': resolve('electron/engine-host/index.ts'),
           serve: resolve('electron/serve/index.ts'),
+          data: resolve('electron/cli/data.ts'),
         },
       },
     },

@@ -9,6 +9,7 @@ import type {
   ChatSummary,
   CheckpointEntry,
   DatasetEntry,
+  DatasetPreview,
   DownloadProgress,
   EngineInfo,
   EngineStatus,
@@ -50,9 +51,14 @@ export const contract = {
   },
   datasets: {
     list: request<void, DatasetEntry[]>(),
-    download: request<{ id: string }, DatasetEntry>(),
+    // a catalog entry made ready: downloaded and cleaned, generated, or combined from its parts
+    download: request<{ id: string; foldTypography?: boolean }, DatasetEntry>(),
     cancelDownload: request<{ id: string }, void>(),
-    import: request<{ name: string; text: string }, DatasetEntry>(),
+    import: request<{ name: string; text: string }, DatasetEntry>(), // pasted text; files go by importFiles or upload
+    importFiles: request<void, DatasetEntry[]>(), // the app asks which files (a dialog of the main process)
+    buildCode: request<{ folder?: string; extensions?: string[]; maxBytes?: number; name?: string }, DatasetEntry>(),
+    combine: request<{ ids: string[]; name?: string }, DatasetEntry>(),
+    preview: request<{ id: string }, DatasetPreview>(),
     remove: request<{ id: string }, void>(),
     onProgress: event<DownloadProgress>(),
   },

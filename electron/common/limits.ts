@@ -5,3 +5,6 @@ export const maxSocketMessageBytes = 1024 * 1024
 
 /** The largest request body of `POST /api/<channel>` (an imported dataset, JSON-escaped). */
 export const maxPostBodyBytes = 600 * 1024 * 1024
+
+/** The largest text a dataset may be made from (an imported file, an upload, a code corpus). */
+export const maxImportBytes = 256 * 1024 * 1024

@@ -3,9 +3,11 @@ import { app, BrowserWindow, ipcMain, protocol, session, shell } from 'electron'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createBackend, readCatalog, type Backend } from '../services/backend'
+import { dataDirArgument, defaultDataRoot } from '../services/paths'
 import { appIndexUrl, appOrigin, appResponse, appScheme, appSchemePrivileges } from './app-protocol'
 import { utilityEngine } from './engine-process'
 import { registerIpc } from './ipc'
+import { dialogPickers } from './pickers'
 import { denyUnusedPermissions, externalLinkPolicy } from './security'
 
 const rendererUrl = process.env.ELECTRON_RENDERER_URL // set by `electron-vite dev`
@@ -52,12 +54,13 @@ app.whenReady().then(async () => {
   const appRoot = app.getAppPath()
   const catalogFile = join(appRoot, 'data', 'catalog.json')
   const { homepage } = JSON.parse(readFileSync(join(appRoot, 'package.json'), 'utf8')) as { homepage?: string }
-  linkAllowed = externalLinkPolicy(readCatalog(catalogFile), homepage)
+  linkAllowed = externalLinkPolicy(readCatalog(catalogFile).flatMap((c) => (c.kind === 'download' ? c.sources.map((s) => s.url) : [])), homepage)
   protocol.handle(appScheme, (request) => appResponse(rendererRoot, request))
   denyUnusedPermissions(session.defaultSession, isOurs)
   backend = await createBackend({
-    dataRoot: app.getPath('userData'),
+    dataRoot: dataDirArgument(process.argv) ?? defaultDataRoot(), // the folder serve mode uses too
     catalogFile,
+    pickers: dialogPickers,
     spawnEngine: () => utilityEngine(join(__dirname, 'engine-host.js')),
     appVersion: app.getVersion(),
     transport: 'ipc',

@@ -17,7 +17,7 @@ export function denyUnusedPermissions(session: Pick<Session, 'setPermissionReque
  * Anything else a page asks to open is refused, so a crafted link in a dataset or a generated
  * text cannot launch arbitrary URLs or local programs.
  */
-export function externalLinkPolicy(catalog: { url: string }[], homepage?: string): (url: string) => boolean {
+export function externalLinkPolicy(catalogUrls: string[], homepage?: string): (url: string) => boolean {
   const exact = new Set<string>()
   const add = (u: string | undefined): void => {
     if (!u) return
@@ -28,7 +28,7 @@ export function externalLinkPolicy(catalog: { url: string }[], homepage?: string
       // a malformed address allows nothing
     }
   }
-  for (const c of catalog) add(c.url)
+  for (const u of catalogUrls) add(u)
   add(homepage)
   const home = homepage && exact.has(new URL(homepage).href) ? new URL(homepage).href.replace(/\/?$/, '/') : null
   return (url) => {

@@ -77,9 +77,9 @@ export function cookieToken(headers: IncomingHttpHeaders): string | undefined {
 
 /**
  * Whether a request may proceed. An Origin, when there is one, must be this server's own (every
- * browser sends one on a WebSocket and on a POST). A POST must also be application/json, which
- * no HTML form can send and which makes a browser ask (OPTIONS, refused) before sending it
- * cross-site: another site's page cannot make one at all.
+ * browser sends one on a WebSocket and on a POST). A POST must also be application/json or
+ * application/octet-stream, which no HTML form can send and which make a browser ask (OPTIONS,
+ * refused) before sending them cross-site: another site's page cannot make one at all.
  */
 export function checkRequest(
   o: GuardOptions,
@@ -94,8 +94,8 @@ export function checkRequest(
   const origin = headers.origin
   if (origin !== undefined && origin.toLowerCase() !== `http://${headers.host?.toLowerCase()}`)
     return { status: 403, reason: 'requests from another site are refused' }
-  if (kind === 'post' && !/^application\/json\s*(;|$)/i.test(headers['content-type'] ?? ''))
-    return { status: 403, reason: 'a POST must be application/json' }
+  if (kind === 'post' && !/^application\/(json|octet-stream)\s*(;|$)/i.test(headers['content-type'] ?? ''))
+    return { status: 403, reason: 'a POST must be application/json (or application/octet-stream for an upload)' }
   if (o.token && !tokenMatches(o.token, queryToken) && !tokenMatches(o.token, cookieToken(headers)))
     return { status: 401, reason: 'a token is required: open the URL that `npm run serve` printed' }
   return allow

@@ -1,5 +1,5 @@
 // `npm run serve`: the app without Electron, for a browser. Flags: --host, --port, --token,
-// --data-dir. Prints the URL to open.
+// --data-dir, --catalog (another dataset catalog, e.g. a test's). Prints the URL to open.
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { createBackend } from '../services/backend'
@@ -8,23 +8,23 @@ import { defaultDataRoot } from '../services/paths'
 import { checkToken } from './guard'
 import { startServer } from './server'
 
-function options(): { host?: string; port: number; token?: string; dataDir?: string } {
+function options(): { host?: string; port: number; token?: string; dataDir?: string; catalog?: string } {
   const { values } = parseArgs({
-    options: { host: { type: 'string' }, port: { type: 'string' }, token: { type: 'string' }, 'data-dir': { type: 'string' } },
+    options: { host: { type: 'string' }, port: { type: 'string' }, token: { type: 'string' }, 'data-dir': { type: 'string' }, catalog: { type: 'string' } },
     strict: true,
   })
   const port = values.port === undefined ? 7860 : Number(values.port)
   if (!/^\d+$/.test(values.port ?? '0') || port > 65535) throw new Error(`--port must be 0 to 65535 (got ${values.port})`)
   checkToken(values.token)
-  return { host: values.host, port, token: values.token, dataDir: values['data-dir'] }
+  return { host: values.host, port, token: values.token, dataDir: values['data-dir'], catalog: values.catalog }
 }
 
 async function main(): Promise<void> {
   const appRoot = join(__dirname, '..', '..')
-  const { host, port, token, dataDir } = options()
+  const { host, port, token, dataDir, catalog } = options()
   const backend = await createBackend({
     dataRoot: dataDir ?? defaultDataRoot(),
-    catalogFile: join(appRoot, 'data', 'catalog.json'),
+    catalogFile: catalog ?? join(appRoot, 'data', 'catalog.json'),
     spawnEngine: () => forkEngine(join(__dirname, 'engine-host.js')),
     appVersion: process.env.npm_package_version ?? '0.1.0',
     transport: 'websocket',

@@ -3,19 +3,20 @@
 // from the contract, like the Electron IPC wiring.
 //   client -> server  { id, channel, payload }
 //   server -> client  { id, ok: true, value } | { id, ok: false, error } | { event, data }
-// A request too large for one WebSocket message (an imported dataset) goes as
-// `POST /api/<channel>` with the payload as its JSON body, answered with the same envelope.
+// A request too large for one WebSocket message goes as `POST /api/<channel>` with the payload
+// as its JSON body, answered with the same envelope; a dataset file is uploaded as the raw body
+// of `POST /upload/dataset?name=<file name>`.
 // Bound to 127.0.0.1 by default; any other address requires a token (given, or generated and
 // printed), accepted as ?token= once and then as an HttpOnly cookie. electron/serve/guard.ts
 // decides who may talk; this file never lets one request or frame take the process down.
 import { randomBytes } from 'node:crypto'
 import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
-import type { Duplex } from 'node:stream'
+import { PassThrough, type Duplex } from 'node:stream'
 import { WebSocketServer, type RawData, type WebSocket } from 'ws'
 import { channels, type Handlers } from '../common/contract'
 import { toErrorShape, type Envelope } from '../common/errors'
-import { maxPostBodyBytes, maxSocketMessageBytes } from '../common/limits'
+import { maxImportBytes, maxPostBodyBytes, maxSocketMessageBytes } from '../common/limits'
 import type { Backend } from '../services/backend'
 import { checkRequest, checkToken, loopbackHosts, parseTarget, type GuardOptions } from './guard'
 import { serveStatic } from './static-files'
@@ -39,7 +40,7 @@ export const defaultLimits: ServeLimits = {
 }
 
 export interface ServeOptions {
-  backend: Pick<Backend, 'handlers' | 'events'>
+  backend: Pick<Backend, 'handlers' | 'events'> & Partial<Pick<Backend, 'importUpload'>>
   staticDir: string
   host?: string
   port?: number
@@ -157,6 +158,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     if (verdict.status !== 200) return sendText(res, verdict.status, verdict.reason)
     if (token && queryToken) res.setHeader('set-cookie', `mgtoken=${token}; HttpOnly; SameSite=Strict; Path=/`)
     if (!post) return serveStatic(o.staticDir, target.pathname, req, res)
+    if (target.pathname === '/upload/dataset') return upload(req, res, target.params.get('name'))
 
     const channel = /^\/api\/([a-z]+\.[a-zA-Z]+)$/.exec(target.pathname)?.[1]
     if (!channel || !table.has(channel))
@@ -176,6 +178,29 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
       return sendEnvelope(res, 400, { ok: false, error: { code: 'BAD_REQUEST', message: 'the body is not valid JSON' } })
     }
     sendEnvelope(res, 200, await answer(table, channel, payload))
+  }
+
+  // A dataset file as the raw body of `POST /upload/dataset?name=<file name>`, streamed to disk.
+  async function upload(req: IncomingMessage, res: ServerResponse, name: string | null): Promise<void> {
+    const importUpload = o.backend.importUpload
+    if (!importUpload) return sendEnvelope(res, 404, { ok: false, error: { code: 'BAD_REQUEST', message: 'uploads are not served here' } })
+    if (Number(req.headers['content-length']) > maxImportBytes) {
+      res.setHeader('connection', 'close')
+      return sendEnvelope(res, 413, { ok: false, error: { code: 'TOO_LARGE', message: `the file is larger than ${maxImportBytes / 1024 / 1024} MiB`, hint: 'split it, or import a smaller file' } })
+    }
+    // through a PassThrough, so that a refused upload (not text, too large) ends the import's
+    // streams but not the request, which still gets its answer
+    const body = new PassThrough()
+    req.pipe(body)
+    let env: Envelope<unknown>
+    try {
+      env = { ok: true, value: await importUpload(name ?? '', body) }
+    } catch (e) {
+      env = { ok: false, error: toErrorShape(e) }
+      req.unpipe(body)
+      if (!req.complete) res.setHeader('connection', 'close') // the unread rest must not be parsed as a request
+    }
+    sendEnvelope(res, 200, env)
   }
 
   const http = createServer({ headersTimeout: 15_000, requestTimeout: 10 * 60_000, maxHeaderSize: 16 * 1024 }, (req, res) => {

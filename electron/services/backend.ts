@@ -1,11 +1,12 @@
 // The back end: every service, built once, behind the contract's handlers and one event bus.
 // The Electron main process and serve mode each create one and wire it to their transport.
-import { readFileSync } from 'node:fs'
+import type { Readable } from 'node:stream'
 import type { Handlers } from '../common/contract'
-import type { ModelEstimateRequest } from '../common/types'
+import type { DatasetEntry, ModelEstimateRequest } from '../common/types'
 import { ChatsService } from './chats'
 import { CheckpointsService } from './checkpoints'
-import { DatasetsService, type CatalogEntry } from './datasets'
+import { readCatalog } from './catalog'
+import { DatasetsService, type DatasetsOptions, type Pickers } from './datasets'
 import { EngineClient, type SpawnEngine } from './engine-client'
 import { EventBus } from './event-bus'
 import { GenerationService } from './generation'
@@ -21,6 +22,8 @@ export interface BackendOptions {
   spawnEngine: SpawnEngine
   appVersion: string
   transport: 'ipc' | 'websocket'
+  pickers?: Pickers // the Electron app's file and folder dialogs
+  datasets?: Omit<DatasetsOptions, 'pickers'> // tests shorten downloads and the chat corpus
 }
 
 export interface Backend {
@@ -28,13 +31,12 @@ export interface Backend {
   events: EventBus
   engine: EngineClient
   paths: DataPaths
+  /** A dataset from an HTTP upload (serve mode): the body streamed to disk, never one message. */
+  importUpload(name: unknown, body: Readable): Promise<DatasetEntry>
   dispose(): Promise<void>
 }
 
-export function readCatalog(file: string): CatalogEntry[] {
-  const parsed = JSON.parse(readFileSync(file, 'utf8')) as { datasets: CatalogEntry[] }
-  return parsed.datasets
-}
+export { readCatalog }
 
 export async function createBackend(o: BackendOptions): Promise<Backend> {
   const paths = dataPaths(o.dataRoot)
@@ -42,7 +44,7 @@ export async function createBackend(o: BackendOptions): Promise<Backend> {
   const engine = new EngineClient(o.spawnEngine)
   engine.onStatus((s) => events.emit('engine.onStatus', s))
   const settings = new SettingsService(paths.settings)
-  const datasets = new DatasetsService(paths.datasets, readCatalog(o.catalogFile), (p) => events.emit('datasets.onProgress', p))
+  const datasets = new DatasetsService(paths.datasets, readCatalog(o.catalogFile), (p) => events.emit('datasets.onProgress', p), { ...o.datasets, pickers: o.pickers })
   const training = new TrainingService(paths, engine, datasets, settings, events)
   await training.init()
   const checkpoints = new CheckpointsService(paths, training)
@@ -58,6 +60,10 @@ export async function createBackend(o: BackendOptions): Promise<Backend> {
       download: (p) => datasets.download(p),
       cancelDownload: (p) => datasets.cancelDownload(p),
       import: (p) => datasets.import(p),
+      importFiles: () => datasets.importFiles(),
+      buildCode: (p) => datasets.buildCode(p),
+      combine: (p) => datasets.combine(p),
+      preview: (p) => datasets.preview(p),
       remove: (p) => datasets.remove(p),
     },
     models: {
@@ -96,6 +102,7 @@ export async function createBackend(o: BackendOptions): Promise<Backend> {
     events,
     engine,
     paths,
+    importUpload: (name, body) => datasets.importStream(name, body),
     async dispose() {
       await training.stopAll(15_000) // every running run saves before the engine goes
       await engine.shutdown()

@@ -22,10 +22,22 @@ export function dataPaths(root: string): DataPaths {
   }
 }
 
-/** Serve mode's default data folder (the Electron app uses app.getPath('userData')). */
+/**
+ * The data folder of both the desktop app and serve mode, so that each sees the other's datasets,
+ * runs and chats: $XDG_DATA_HOME/microgpt-rlm-pi, by default ~/.local/share/microgpt-rlm-pi.
+ */
 export function defaultDataRoot(): string {
   const xdg = process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share')
   return join(xdg, 'microgpt-rlm-pi')
+}
+
+/** `--data-dir <path>` or `--data-dir=<path>` among a command line's arguments, if given. */
+export function dataDirArgument(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--data-dir' && argv[i + 1]) return argv[i + 1]
+    if (argv[i].startsWith('--data-dir=') && argv[i].length > 11) return argv[i].slice(11)
+  }
+  return undefined
 }
 
 /** Ids come from the renderer: only these characters may reach a file name. */

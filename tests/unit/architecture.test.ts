@@ -1,6 +1,6 @@
 // The folders name environments, and each may use only what its environment has:
 //   electron/common                  nothing outside electron/common
-//   electron/{services,engine-host,serve}  Node and common, never electron
+//   electron/{services,engine-host,serve,cli}  Node and common, never electron
 //   electron/{main,preload}          the only places that import 'electron'
 //   renderer/                        no Node built-ins, no electron, nothing of electron/ but common
 import { readdirSync, readFileSync } from 'node:fs'
@@ -26,7 +26,7 @@ describe('import boundaries', () => {
   })
 
   it('lets only electron/main and electron/preload import electron', () => {
-    for (const dir of ['electron/services', 'electron/engine-host', 'electron/serve', 'electron/common'])
+    for (const dir of ['electron/services', 'electron/engine-host', 'electron/serve', 'electron/cli', 'electron/common'])
       for (const f of files(dir)) expect(imports(f), f).not.toContain('electron')
     expect(files('electron/main').some((f) => imports(f).includes('electron'))).toBe(true)
   })

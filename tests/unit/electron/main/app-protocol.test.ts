@@ -44,7 +44,7 @@ describe('app:// protocol', () => {
 })
 
 describe('external link allowlist', () => {
-  const allowed = externalLinkPolicy([{ url: 'https://raw.example.org/data/names.txt' }, { url: 'not a url' }, { url: 'http://plain.example/x' }], 'https://project.example/microgpt')
+  const allowed = externalLinkPolicy(['https://raw.example.org/data/names.txt', 'not a url', 'http://plain.example/x'], 'https://project.example/microgpt')
   it('allows the catalog addresses and the pages under the homepage, over https only', () => {
     expect(allowed('https://raw.example.org/data/names.txt')).toBe(true)
     expect(allowed('https://raw.example.org/data/names.txt#x')).toBe(true)

@@ -3,8 +3,10 @@
 // window-open denial with the link allowlist, the IPC wiring and that quitting waits for the
 // back end to save.
 import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { channels } from '../../../../electron/common/contract'
+import { dataDirArgument } from '../../../../electron/services/paths'
 import { catalogFile, repoRoot, tempDir } from '../../../support/engine'
 
 const h = vi.hoisted(() => {
@@ -14,7 +16,7 @@ const h = vi.hoisted(() => {
   let ready!: () => void
   const whenReady = new Promise<void>((r) => (ready = r))
   return {
-    appListeners, windows, whenReady, ready: () => ready(), handled: new Set<string>(), quit: { count: 0 }, opened: [] as string[], appPath: '', userData: '',
+    appListeners, windows, whenReady, ready: () => ready(), handled: new Map<string, (...a: any[]) => Promise<any>>(), quit: { count: 0 }, opened: [] as string[], appPath: '', userData: '',
     privileged: [] as { scheme: string; privileges: Record<string, boolean> }[], protocols: new Map<string, (r: Request) => Promise<Response>>(),
     permissionRequest: null as null | ((...a: any[]) => void), permissionCheck: null as null | ((...a: any[]) => boolean),
   }
@@ -50,7 +52,7 @@ vi.mock('electron', () => {
       quit: () => h.quit.count++,
     },
     BrowserWindow,
-    ipcMain: { handle: (ch: string) => h.handled.add(ch), removeHandler: (ch: string) => h.handled.delete(ch) },
+    ipcMain: { handle: (ch: string, fn: any) => h.handled.set(ch, fn), removeHandler: (ch: string) => h.handled.delete(ch) },
     shell: { openExternal: async (u: string) => void h.opened.push(u) },
     protocol: {
       registerSchemesAsPrivileged: (list: typeof h.privileged) => h.privileged.push(...list),
@@ -67,6 +69,7 @@ vi.mock('electron', () => {
 })
 
 Object.assign(h, { appPath: repoRoot, userData: tempDir('mg-electron-') })
+process.env.XDG_DATA_HOME = tempDir('mg-electron-data-') // the data folder the app shares with serve mode
 
 describe('Electron main', () => {
   beforeAll(async () => {
@@ -101,7 +104,8 @@ describe('Electron main', () => {
 
   it('denies new windows and foreign navigation, opening only allowlisted links in the browser', () => {
     const wc = h.windows[0].wc
-    const catalogUrl = (JSON.parse(readFileSync(catalogFile, 'utf8')) as { datasets: { url: string }[] }).datasets[0].url
+    const catalog = JSON.parse(readFileSync(catalogFile, 'utf8')) as { datasets: { sources?: { url: string }[] }[] }
+    const catalogUrl = catalog.datasets.find((d) => d.sources)!.sources![0].url
     for (const url of ['https://example.com/', 'file:///etc/passwd', 'http://' + catalogUrl.slice(8), `${catalogUrl}/../x`, 'javascript:alert(1)', 'smb://host/share'])
       expect(wc.openHandler({ url })).toEqual({ action: 'deny' })
     expect(h.opened).toEqual([])
@@ -120,8 +124,17 @@ describe('Electron main', () => {
     expect(webview.preventDefault).toHaveBeenCalled()
   })
 
+  it('keeps its data in the folder serve mode uses, not in Electron\'s userData', async () => {
+    const info = h.handled.get('system.info')!
+    expect(await info({ senderFrame: { url: 'app://renderer/index.html' } })).toMatchObject({ ok: true, value: { dataDir: join(process.env.XDG_DATA_HOME!, 'microgpt-rlm-pi') } })
+    expect(await info({ senderFrame: { url: 'https://evil.example/' } })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } })
+    expect(dataDirArgument(['electron', '.', '--data-dir', '/x'])).toBe('/x')
+    expect(dataDirArgument(['electron', '--data-dir=/y'])).toBe('/y')
+    expect(dataDirArgument(['electron', '--data-dir'])).toBeUndefined()
+  })
+
   it('handles every request channel of the contract over IPC', () => {
-    expect([...h.handled].sort()).toEqual(channels().filter((c) => c.kind === 'request').map((c) => c.channel).sort())
+    expect([...h.handled.keys()].sort()).toEqual(channels().filter((c) => c.kind === 'request').map((c) => c.channel).sort())
   })
 
   it('lets running training save before quitting', async () => {
