@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
-import type { HostModelInfo, HostTrainParams } from '../common/engine-protocol'
+import type { HostFieldSpec, HostMemoryPlan, HostMethods, HostModelInfo, HostTrainParams } from '../common/engine-protocol'
 import type { EngineInfo, GenerationResult, ModelShape, SamplingSettings } from '../common/types'
 
 /** What TrainingJob takes: the engine-process request without its job id (saving is optional). */
@@ -36,6 +36,9 @@ export interface Addon {
   buildInfo(): Omit<EngineInfo, 'pid'>
   presets(): { name: string; model: ModelShape & { vocabSize: number } }[]
   countParams(config: Partial<ModelShape> & { preset?: string; vocabSize: number }): number
+  fieldSpecs(): { model: HostFieldSpec[]; train: HostFieldSpec[]; sampling: HostFieldSpec[] }
+  planMemory(request: HostMethods['engine.planMemory'][0]): HostMemoryPlan
+  calibrate(request: HostMethods['engine.calibrate'][0]): Promise<HostMethods['engine.calibrate'][1]>
   TrainingJob: new (request: AddonTrainRequest, onEvent: (event: Record<string, unknown> & { type: string }) => void) => AddonTrainingJob
   loadModel(path: string): Promise<AddonModel>
 }

@@ -1,8 +1,11 @@
 // The Node-API addon: registration only. Each class and function lives in its own file.
 #include <napi.h>
 
+#include "calibrate.h"
+#include "convert.h"
 #include "info.h"
 #include "model-handle.h"
+#include "plan-memory.h"
 #include "training-job.h"
 
 namespace {
@@ -18,6 +21,9 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
     exports.Set("buildInfo", Napi::Function::New(env, mg::binding::build_info));
     exports.Set("presets", Napi::Function::New(env, mg::binding::presets));
     exports.Set("countParams", Napi::Function::New(env, mg::binding::count_params));
+    exports.Set("fieldSpecs", Napi::Function::New(env, mg::binding::field_specs));
+    exports.Set("planMemory", Napi::Function::New(env, mg::binding::plan_memory));
+    exports.Set("calibrate", Napi::Function::New(env, mg::binding::calibrate));
     exports.Set("TrainingJob", mg::binding::TrainingJob::define(env));
     exports.Set("Model", mg::binding::ModelHandle::define(env, &data->model_constructor));
     exports.Set("loadModel", Napi::Function::New(env, mg::binding::ModelHandle::load));

@@ -1,8 +1,11 @@
 #include "convert.h"
 
+#include <algorithm>
 #include <cmath>
+#include <variant>
 
 #include "core/error.h"
+#include "model/decoder.h"
 #include "model/limits.h"
 
 namespace mg::binding {
@@ -56,89 +59,272 @@ std::optional<bool> get_bool(const Napi::Object & o, const char * key) {
     return v.As<Napi::Boolean>().Value();
 }
 
-template <typename T, typename U> static void set_if(std::optional<U> v, T & field) {
-    if (v) field = T(*v);
+// ----------------------------------------------------------------------------
+// the field tables: every field a model, a training run and a sampling request has, written
+// once. apply_*_fields read them, model_config_to_js writes them, fieldSpecs() reports them, and
+// a test (tests/unit/native/fields.test.ts) holds them equal to
+// electron/common/fields.ts. Integer bounds are the engine's own (model/limits.h).
+
+namespace {
+
+// Where a field's value lives in its config; the pointer's type is the field's kind:
+// int: a whole number; float, uint64_t: a number; bool; DecodeWeights: a choice; strings.
+using Slot = std::variant<int *, float *, uint64_t *, bool *, DecodeWeights *, std::vector<std::string> *>;
+enum class FieldKind { Int, Number, Bool, Choice, Strings };
+const char * const kKindNames[] = {"int", "number", "bool", "choice", "strings"};
+
+template <typename Config> struct Field {
+    const char * key;  // camelCase, as JavaScript spells it
+    double min, max;   // numbers
+    Slot (*slot)(Config & c);
+    std::vector<const char *> choices;  // a choice's names
+
+    Field(const char * k, const FieldLimit & lim, Slot (*s)(Config &)) : key(k), min(double(lim.min)), max(double(lim.max)), slot(s) {}
+    Field(const char * k, double lo, double hi, Slot (*s)(Config &)) : key(k), min(lo), max(hi), slot(s) {}
+    Field(const char * k, Slot (*s)(Config &), std::vector<const char *> names = {}) : key(k), min(0), max(0), slot(s), choices(std::move(names)) {}
+
+    FieldKind kind() const {
+        Config probe;
+        const Slot where = slot(probe);
+        if (std::holds_alternative<int *>(where)) return FieldKind::Int;
+        if (std::holds_alternative<float *>(where) || std::holds_alternative<uint64_t *>(where)) return FieldKind::Number;
+        if (std::holds_alternative<bool *>(where)) return FieldKind::Bool;
+        return std::holds_alternative<DecodeWeights *>(where) ? FieldKind::Choice : FieldKind::Strings;
+    }
+};
+
+constexpr double kSafeInteger = 9007199254740991.0;  // 2^53 - 1: the largest seed a JS number holds exactly
+
+const std::vector<Field<ModelConfig>> & model_table() {
+    using F = Field<ModelConfig>;
+    using C = ModelConfig;
+    static const std::vector<F> t = {
+        F("embedDim",       limits::embed_dim,       [](C & c) -> Slot { return &c.embed_dim; }),
+        F("numLayers",      limits::num_layers,      [](C & c) -> Slot { return &c.num_layers; }),
+        F("numHeads",       limits::num_heads,       [](C & c) -> Slot { return &c.num_heads; }),
+        F("maxSeqLen",      limits::max_seq_len,     [](C & c) -> Slot { return &c.max_seq_len; }),
+        F("hiddenDim",      limits::hidden_dim,      [](C & c) -> Slot { return &c.hidden_dim; }),
+        F("preludeLayers",  limits::prelude_layers,  [](C & c) -> Slot { return &c.prelude_layers; }),
+        F("codaLayers",     limits::coda_layers,     [](C & c) -> Slot { return &c.coda_layers; }),
+        F("meanPasses",     1, limits::kMaxMeanPasses, [](C & c) -> Slot { return &c.mean_passes; }),
+        F("maxPasses",      limits::max_passes,      [](C & c) -> Slot { return &c.max_passes; }),
+        F("backpropPasses", limits::backprop_passes, [](C & c) -> Slot { return &c.backprop_passes; }),
+    };
+    return t;
 }
 
-// JS names of the engine's fields; their bounds are the engine's own (model/limits.h)
-static std::optional<int> get_field(const Napi::Object & o, const char * key, const FieldLimit & lim) {
-    return get_int(o, key, int(lim.min), int(lim.max));
+// the bounds of validate_train_config where it has none of limits.h (it refuses some ends too:
+// lr and the betas below 1, valFraction above 0, minLr at most lr; fields.ts says them)
+const std::vector<Field<TrainConfig>> & train_table() {
+    using F = Field<TrainConfig>;
+    using C = TrainConfig;
+    static const std::vector<F> t = {
+        F("steps",        limits::steps,         [](C & c) -> Slot { return &c.steps; }),
+        F("batchSize",    limits::batch_size,    [](C & c) -> Slot { return &c.batch_size; }),
+        F("seqLen",       limits::seq_len,       [](C & c) -> Slot { return &c.seq_len; }),
+        F("gradAccum",    limits::grad_accum,    [](C & c) -> Slot { return &c.grad_accum; }),
+        F("lr",           1e-9, 1,               [](C & c) -> Slot { return &c.lr; }),
+        F("minLr",        0, 1,                  [](C & c) -> Slot { return &c.min_lr; }),
+        F("warmupSteps",  limits::warmup_steps,  [](C & c) -> Slot { return &c.warmup_steps; }),
+        F("weightDecay",  0, 1,                  [](C & c) -> Slot { return &c.weight_decay; }),
+        F("beta1",        0, 1,                  [](C & c) -> Slot { return &c.beta1; }),
+        F("beta2",        0, 1,                  [](C & c) -> Slot { return &c.beta2; }),
+        F("gradClip",     0, 1e6,                [](C & c) -> Slot { return &c.grad_clip; }),
+        F("evalInterval", limits::eval_interval, [](C & c) -> Slot { return &c.eval_interval; }),
+        F("evalBatches",  limits::eval_batches,  [](C & c) -> Slot { return &c.eval_batches; }),
+        F("valFraction",  0, 0.5,                [](C & c) -> Slot { return &c.val_fraction; }),
+        F("seed",         0, kSafeInteger,       [](C & c) -> Slot { return &c.seed; }),
+    };
+    return t;
+}
+
+// the bounds of validate_generate_config and validate_sampler_config
+const std::vector<Field<GenerateConfig>> & sampling_table() {
+    using F = Field<GenerateConfig>;
+    using C = GenerateConfig;
+    static const std::vector<F> t = {
+        F("maxTokens",         1, 1e6,          [](C & c) -> Slot { return &c.max_tokens; }),
+        F("temperature",       0, 10,           [](C & c) -> Slot { return &c.sampler.temperature; }),
+        F("topK",              0, 1e6,          [](C & c) -> Slot { return &c.sampler.top_k; }),
+        F("topP",              0, 1,            [](C & c) -> Slot { return &c.sampler.top_p; }),
+        F("repetitionPenalty", 1, 10,           [](C & c) -> Slot { return &c.sampler.repetition_penalty; }),
+        F("repetitionWindow",  0, 1e6,          [](C & c) -> Slot { return &c.sampler.repetition_window; }),
+        F("seed",              0, kSafeInteger, [](C & c) -> Slot { return &c.sampler.seed; }),
+        F("passes",            0, 64,           [](C & c) -> Slot { return &c.passes; }),
+        F("adaptive",                           [](C & c) -> Slot { return &c.adaptive; }),
+        F("klThreshold",       0, 1e6,          [](C & c) -> Slot { return &c.kl_threshold; }),
+        F("weights",                            [](C & c) -> Slot { return &c.weights; }, {"fp16", "fp32"}),
+        F("stop",                               [](C & c) -> Slot { return &c.stop; }),
+    };
+    return t;
+}
+
+template <class... F> struct overloaded : F... { using F::operator()...; };
+template <class... F> overloaded(F...) -> overloaded<F...>;
+
+// Reads the field from `o` into `c`, checked against its kind and bounds; absent: nothing.
+template <typename Config> void read_field(const Napi::Object & o, const Field<Config> & f, Config & c) {
+    if (!present(o, f.key)) return;
+    const Napi::Env env = o.Env();
+    std::visit(overloaded{
+                   [&](int * p) { *p = *get_int(o, f.key, int(f.min), int(f.max)); },
+                   [&](float * p) { *p = float(*get_number(o, f.key, f.min, f.max)); },
+                   [&](uint64_t * p) { *p = uint64_t(*get_number(o, f.key, f.min, f.max)); },
+                   [&](bool * p) { *p = *get_bool(o, f.key); },
+                   [&](DecodeWeights * p) {
+                       const std::string v = *get_string(o, f.key);
+                       std::string list;
+                       for (const char * name : f.choices) {
+                           if (v == name) return void(*p = decode_weights_from_name(v));
+                           list += std::string(list.empty() ? "'" : ", '") + name + "'";
+                       }
+                       throw Napi::RangeError::New(env, std::string(f.key) + " must be one of " + list + " (got '" + v + "')");
+                   },
+                   [&](std::vector<std::string> * p) {
+                       Napi::Value a = o.Get(f.key);
+                       const std::string must = std::string(f.key) + " must be an array of strings";
+                       if (!a.IsArray()) throw Napi::TypeError::New(env, must);
+                       Napi::Array arr = a.As<Napi::Array>();
+                       std::vector<std::string> out;
+                       for (uint32_t i = 0; i < arr.Length(); i++) {
+                           Napi::Value s = arr.Get(i);
+                           if (!s.IsString()) throw Napi::TypeError::New(env, must);
+                           out.push_back(s.As<Napi::String>().Utf8Value());
+                           if (out.back().empty())
+                               throw Napi::RangeError::New(env, std::string("a string of ") + f.key + " cannot be empty");
+                       }
+                       *p = std::move(out);
+                   },
+               },
+               f.slot(c));
+}
+
+// The config's value of each field, under its key.
+template <typename Config> void write_fields(Napi::Object & o, const std::vector<Field<Config>> & table, Config c) {
+    const Napi::Env env = o.Env();
+    for (const Field<Config> & f : table)
+        o.Set(f.key, std::visit(overloaded{
+                                    [&](int * p) -> Napi::Value { return Napi::Number::New(env, *p); },
+                                    [&](float * p) -> Napi::Value { return Napi::Number::New(env, *p); },
+                                    [&](uint64_t * p) -> Napi::Value { return Napi::Number::New(env, double(*p)); },
+                                    [&](bool * p) -> Napi::Value { return Napi::Boolean::New(env, *p); },
+                                    [&](DecodeWeights * p) -> Napi::Value { return Napi::String::New(env, decode_weights_name(*p)); },
+                                    [&](std::vector<std::string> * p) -> Napi::Value {
+                                        Napi::Array a = Napi::Array::New(env, p->size());
+                                        for (uint32_t i = 0; i < p->size(); i++) a.Set(i, (*p)[i]);
+                                        return a;
+                                    },
+                                },
+                                f.slot(c)));
+}
+
+// Refuses a key that is none of `known` (a misspelt field would otherwise be ignored without a
+// word); an undefined value counts as absent, as it does in fields.ts.
+void refuse_keys(const Napi::Object & o, const char * what, const std::vector<const char *> & known) {
+    Napi::Array keys = o.GetPropertyNames();
+    for (uint32_t i = 0; i < keys.Length(); i++) {
+        const std::string k = keys.Get(i).ToString().Utf8Value();
+        if (std::none_of(known.begin(), known.end(), [&](const char * x) { return k == x; }) && !o.Get(k).IsUndefined())
+            throw Napi::TypeError::New(o.Env(), std::string(what) + " has no field '" + k + "'");
+    }
+}
+
+template <typename Config>
+void apply_fields(const Napi::Object & o, const std::vector<Field<Config>> & table, Config & c, const char * what,
+                  std::initializer_list<const char *> other_keys) {
+    std::vector<const char *> known(other_keys);
+    for (const Field<Config> & f : table) known.push_back(f.key);
+    refuse_keys(o, what, known);
+    for (const Field<Config> & f : table) read_field(o, f, c);
+}
+
+template <typename Config> Napi::Array specs_to_js(Napi::Env env, const std::vector<Field<Config>> & table) {
+    Napi::Array a = Napi::Array::New(env, table.size());
+    for (uint32_t i = 0; i < table.size(); i++) {
+        const Field<Config> & f = table[i];
+        const FieldKind kind = f.kind();
+        Napi::Object o = Napi::Object::New(env);
+        o.Set("key", f.key);
+        o.Set("kind", kKindNames[int(kind)]);
+        if (kind == FieldKind::Int || kind == FieldKind::Number) {
+            o.Set("min", f.min);
+            o.Set("max", f.max);
+        }
+        if (kind == FieldKind::Choice) {
+            Napi::Array choices = Napi::Array::New(env, f.choices.size());
+            for (uint32_t j = 0; j < f.choices.size(); j++) choices.Set(j, f.choices[j]);
+            o.Set("choices", choices);
+        }
+        a.Set(i, o);
+    }
+    return a;
+}
+
+}  // namespace
+
+void refuse_unknown_keys(const Napi::Object & o, const char * what, std::initializer_list<const char *> keys) {
+    refuse_keys(o, what, std::vector<const char *>(keys));
 }
 
 void apply_model_fields(const Napi::Object & o, ModelConfig & c) {
-    set_if(get_field(o, "embedDim", limits::embed_dim), c.embed_dim);
-    set_if(get_field(o, "numLayers", limits::num_layers), c.num_layers);
-    set_if(get_field(o, "numHeads", limits::num_heads), c.num_heads);
-    set_if(get_field(o, "maxSeqLen", limits::max_seq_len), c.max_seq_len);
-    set_if(get_field(o, "hiddenDim", limits::hidden_dim), c.hidden_dim);
-    set_if(get_field(o, "preludeLayers", limits::prelude_layers), c.prelude_layers);
-    set_if(get_field(o, "codaLayers", limits::coda_layers), c.coda_layers);
-    set_if(get_number(o, "meanPasses", 1, limits::kMaxMeanPasses), c.mean_passes);
-    set_if(get_field(o, "maxPasses", limits::max_passes), c.max_passes);
-    set_if(get_field(o, "backpropPasses", limits::backprop_passes), c.backprop_passes);
+    apply_fields(o, model_table(), c, "model", {"preset", "vocabSize"});
 }
 
-void apply_train_fields(const Napi::Object & o, TrainConfig & c) {
-    set_if(get_field(o, "steps", limits::steps), c.steps);
-    set_if(get_field(o, "batchSize", limits::batch_size), c.batch_size);
-    set_if(get_field(o, "seqLen", limits::seq_len), c.seq_len);
-    set_if(get_field(o, "gradAccum", limits::grad_accum), c.grad_accum);
-    set_if(get_number(o, "lr", 1e-9, 1), c.lr);
-    set_if(get_number(o, "minLr", 0, 1), c.min_lr);
-    set_if(get_field(o, "warmupSteps", limits::warmup_steps), c.warmup_steps);
-    set_if(get_number(o, "weightDecay", 0, 1), c.weight_decay);
-    set_if(get_number(o, "beta1", 0, 1), c.beta1);
-    set_if(get_number(o, "beta2", 0, 1), c.beta2);
-    set_if(get_number(o, "gradClip", 0, 1e6), c.grad_clip);
-    set_if(get_field(o, "evalInterval", limits::eval_interval), c.eval_interval);
-    set_if(get_field(o, "evalBatches", limits::eval_batches), c.eval_batches);
-    set_if(get_number(o, "valFraction", 0, 0.5), c.val_fraction);
-    set_if(get_number(o, "seed", 0, 9007199254740991.0), c.seed);
+void apply_train_fields(const Napi::Object & o, TrainConfig & c) { apply_fields(o, train_table(), c, "train", {}); }
+
+void apply_generate_fields(const Napi::Object & o, GenerateConfig & c, std::initializer_list<const char *> other_keys) {
+    apply_fields(o, sampling_table(), c, "the generation request", other_keys);
 }
 
-void apply_generate_fields(const Napi::Object & o, GenerateConfig & c) {
-    set_if(get_int(o, "maxTokens", 1, 1000000), c.max_tokens);
-    set_if(get_number(o, "temperature", 0, 10), c.sampler.temperature);
-    set_if(get_int(o, "topK", 0, 1000000), c.sampler.top_k);
-    set_if(get_number(o, "topP", 0, 1), c.sampler.top_p);
-    set_if(get_number(o, "repetitionPenalty", 1, 10), c.sampler.repetition_penalty);
-    set_if(get_int(o, "repetitionWindow", 0, 1000000), c.sampler.repetition_window);
-    set_if(get_number(o, "seed", 0, 9007199254740991.0), c.sampler.seed);
-    set_if(get_int(o, "passes", 0, 64), c.passes);
-    set_if(get_bool(o, "adaptive"), c.adaptive);
-    set_if(get_number(o, "klThreshold", 0, 1e6), c.kl_threshold);
-    if (std::optional<std::string> w = get_string(o, "weights")) {
-        if (*w != "fp16" && *w != "fp32") throw Napi::RangeError::New(o.Env(), "weights must be 'fp16' or 'fp32' (got '" + *w + "')");
-        c.weights = decode_weights_from_name(*w);
+Napi::Value field_specs(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("model", specs_to_js(env, model_table()));
+    o.Set("train", specs_to_js(env, train_table()));
+    o.Set("sampling", specs_to_js(env, sampling_table()));
+    return o;
+}
+
+// Runs an engine check on the JS thread: its error (the caller's mistake) as a RangeError.
+static void check_request(Napi::Env env, const std::function<void()> & check) {
+    try {
+        check();
+    } catch (const mg::error & e) {
+        throw Napi::RangeError::New(env, e.message + (e.hint.empty() ? "" : " (" + e.hint + ")"));
     }
-    if (present(o, "stop")) {
-        Napi::Value v = o.Get("stop");
-        if (!v.IsArray()) throw Napi::TypeError::New(o.Env(), "stop must be an array of strings");
-        Napi::Array a = v.As<Napi::Array>();
-        c.stop.clear();
-        for (uint32_t i = 0; i < a.Length(); i++) {
-            Napi::Value s = a.Get(i);
-            if (!s.IsString()) throw Napi::TypeError::New(o.Env(), "stop must be an array of strings");
-            std::string str = s.As<Napi::String>().Utf8Value();
-            if (str.empty()) throw Napi::RangeError::New(o.Env(), "a stop string cannot be empty");
-            c.stop.push_back(str);
-        }
-    }
+}
+
+ModelConfig model_from_js(const Napi::Value & v) {
+    Napi::Object o = require_object(v, "model");
+    ModelConfig c;
+    check_request(v.Env(), [&] { c = model_preset(get_string(o, "preset").value_or("8gb")); });
+    apply_model_fields(o, c);
+    c.vocab_size = get_int(o, "vocabSize", 1, 1 << 24).value_or(0);
+    check_request(v.Env(), [&] { validate_config(c); });
+    return c;
+}
+
+int sequence_length(const ModelConfig & model, const TrainConfig & train) {
+    return train.seq_len > 0 ? train.seq_len : model.max_seq_len;
+}
+
+TrainConfig train_from_js(const Napi::Value & v, const ModelConfig & model) {
+    TrainConfig c;
+    if (!v.IsUndefined()) apply_train_fields(require_object(v, "train"), c);
+    check_request(v.Env(), [&] {
+        validate_train_config(c);
+        if (sequence_length(model, c) > model.max_seq_len)
+            MG_THROW_HINT("seqLen " + std::to_string(c.seq_len) + " exceeds the model's context length " +
+                              std::to_string(model.max_seq_len),
+                          "lower seqLen or raise maxSeqLen");
+    });
+    return c;
 }
 
 Napi::Object model_config_to_js(Napi::Env env, const ModelConfig & c) {
     Napi::Object o = Napi::Object::New(env);
     o.Set("vocabSize", c.vocab_size);
-    o.Set("embedDim", c.embed_dim);
-    o.Set("numLayers", c.num_layers);
-    o.Set("numHeads", c.num_heads);
-    o.Set("maxSeqLen", c.max_seq_len);
-    o.Set("hiddenDim", c.hidden_dim);
-    o.Set("preludeLayers", c.prelude_layers);
-    o.Set("codaLayers", c.coda_layers);
-    o.Set("meanPasses", c.mean_passes);
-    o.Set("maxPasses", c.max_passes);
-    o.Set("backpropPasses", c.backprop_passes);
+    write_fields(o, model_table(), c);
     return o;
 }
 

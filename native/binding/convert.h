@@ -5,6 +5,7 @@
 #include <napi.h>
 
 #include <functional>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,10 +25,28 @@ std::optional<bool> get_bool(const Napi::Object & o, const char * key);
 Napi::Function require_function(const Napi::Value & v, const char * what);
 
 // Applies the fields present in `o` (camelCase) onto a config; absent fields keep their value.
+// Each group's fields are one table in convert.cpp, with their kinds and bounds; a key that is
+// no field of the group (and none of the other keys its caller reads) is a TypeError naming it.
+// A model object may also carry "preset" and "vocabSize"; a generation request names its own.
 void apply_model_fields(const Napi::Object & o, ModelConfig & c);
 void apply_train_fields(const Napi::Object & o, TrainConfig & c);
-void apply_generate_fields(const Napi::Object & o, GenerateConfig & c);
+void apply_generate_fields(const Napi::Object & o, GenerateConfig & c, std::initializer_list<const char *> other_keys);
+// The same refusal for an object without fields: only `keys` may be there.
+void refuse_unknown_keys(const Napi::Object & o, const char * what, std::initializer_list<const char *> keys);
 
+// fieldSpecs(): { model, train, sampling }, each [{ key, kind, min?, max?, choices? }] as the
+// tables above read them (electron/common/engine-protocol.ts HostFieldSpec).
+Napi::Value field_specs(const Napi::CallbackInfo & info);
+
+// A request's model ({ preset?, ...fields, vocabSize }): the preset (8gb when none) with the
+// fields applied and the vocabulary set, validated (RangeError in the engine's words).
+ModelConfig model_from_js(const Napi::Value & v);
+// A request's training settings (undefined: the defaults), checked with the model they train:
+// validate_train_config and a sequence within the model's context.
+TrainConfig train_from_js(const Napi::Value & v, const ModelConfig & model);
+int sequence_length(const ModelConfig & model, const TrainConfig & train);  // seq_len, or the context when 0
+
+// A model under the table's keys, with its vocabSize.
 Napi::Object model_config_to_js(Napi::Env env, const ModelConfig & c);
 Napi::Object step_stats_to_js(Napi::Env env, const StepStats & s);
 

@@ -45,23 +45,7 @@ Napi::Value presets(const Napi::CallbackInfo & info) {
 }
 
 Napi::Value count_params(const Napi::CallbackInfo & info) {
-    Napi::Object o = require_object(info[0], "the model config");
-    ModelConfig c = model_preset("8gb");
-    if (auto preset = get_string(o, "preset")) {
-        try {
-            c = model_preset(*preset);
-        } catch (const mg::error & e) {
-            throw Napi::RangeError::New(info.Env(), e.message);
-        }
-    }
-    apply_model_fields(o, c);
-    c.vocab_size = get_int(o, "vocabSize", 1, 1 << 24).value_or(0);
-    try {
-        validate_config(c);
-    } catch (const mg::error & e) {
-        throw Napi::RangeError::New(info.Env(), e.message + (e.hint.empty() ? "" : " (" + e.hint + ")"));
-    }
-    return Napi::Number::New(info.Env(), double(gpt_count_params(c)));
+    return Napi::Number::New(info.Env(), double(gpt_count_params(model_from_js(info[0]))));
 }
 
 }  // namespace mg::binding

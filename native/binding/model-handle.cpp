@@ -161,7 +161,7 @@ Napi::Value ModelHandle::generate(const Napi::CallbackInfo & info) {
     Napi::Object o = require_object(info[0], "the generation request");
     Napi::Function on_text = require_function(info[1], "onText");
     GenerateRequest req;
-    apply_generate_fields(o, req.config);
+    apply_generate_fields(o, req.config, {"prompt", "history", "threads"});
     req.threads = get_int(o, "threads", 0, 1024).value_or(0);
     try {
         validate_generate_config(req.config, model_->model.config);
