@@ -27,6 +27,8 @@ const generations = new Map<string, { cancel(): void; done: Promise<unknown> }>(
 // Loaded models, keyed by path and reused while the file is unchanged (a running training
 // replaces its checkpoint on every autosave).
 const models = new Map<string, { mtimeMs: number; model: Promise<AddonModel> }>()
+// Calibrations run on the libuv pool like training, so losing the parent waits for them too.
+const calibrations = new Set<Promise<unknown>>()
 
 function loadModel(path: string): Promise<AddonModel> {
   let mtimeMs: number
@@ -53,6 +55,16 @@ const handlers: { [M in HostMethod]: (params: HostMethods[M][0]) => HostMethods[
   'engine.info': () => ({ ...engine().buildInfo(), pid: process.pid }),
   'engine.presets': () => engine().presets(),
   'engine.countParams': (p) => engine().countParams(p),
+  'engine.fieldSpecs': () => engine().fieldSpecs(),
+  'engine.planMemory': (p) => engine().planMemory(p),
+  'engine.calibrate': (p) => {
+    const c = engine().calibrate(p)
+    calibrations.add(c)
+    c.finally(() => calibrations.delete(c)).catch(() => {})
+    return c
+  },
+  // maxRSS is this process's peak resident set (VmHWM), in KiB on Linux
+  'engine.memory': () => ({ pid: process.pid, rssBytes: process.memoryUsage.rss(), peakRssBytes: process.resourceUsage().maxRSS * 1024 }),
   'train.start': (p) => {
     const { jobId, ...request } = p
     const emit = (event: HostTrainEvent): void => send({ kind: 'train', jobId, event })
@@ -106,6 +118,7 @@ port.onParentGone(() => {
   for (const t of trainings.values()) t.stop()
   for (const g of generations.values()) g.cancel()
   const running = [...trainings.values(), ...generations.values()].map((j) => j.done.catch(() => {}))
+  for (const c of calibrations) running.push(c.catch(() => {}))
   const grace = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), parentLossGraceMs))
   void Promise.race([Promise.all(running), grace]).then((r) => {
     if (r === 'late') process.kill(process.pid, 'SIGKILL')
