@@ -2,7 +2,7 @@
 // The Electron main process and serve mode each create one and wire it to their transport.
 import type { Readable } from 'node:stream'
 import type { Handlers } from '../common/contract'
-import type { DatasetEntry, ModelEstimateRequest } from '../common/types'
+import type { DatasetEntry } from '../common/types'
 import { ChatsService } from './chats'
 import { CheckpointsService } from './checkpoints'
 import { readCatalog } from './catalog'
@@ -10,11 +10,11 @@ import { DatasetsService, type DatasetsOptions, type Pickers } from './datasets'
 import { EngineClient, type SpawnEngine } from './engine-client'
 import { EventBus } from './event-bus'
 import { GenerationService } from './generation'
+import { ModelsService } from './models'
 import { dataPaths, type DataPaths } from './paths'
 import { SettingsService } from './settings'
 import { systemInfo } from './system'
 import { TrainingService } from './training'
-import { object, optionalInt } from './validate'
 
 export interface BackendOptions {
   dataRoot: string
@@ -50,6 +50,7 @@ export async function createBackend(o: BackendOptions): Promise<Backend> {
   const checkpoints = new CheckpointsService(paths, training)
   const generation = new GenerationService(engine, training, settings, events)
   const chats = new ChatsService(paths.chats, generation, training)
+  const models = new ModelsService(engine, datasets, settings)
 
   const handlers: Handlers = {
     system: { info: async () => systemInfo(paths.root, o.appVersion, o.transport) },
@@ -67,16 +68,9 @@ export async function createBackend(o: BackendOptions): Promise<Backend> {
       remove: (p) => datasets.remove(p),
     },
     models: {
-      presets: async () => (await engine.call('engine.presets', undefined)).map((p) => {
-        const { vocabSize: _v, ...model } = p.model
-        return { name: p.name, model }
-      }),
-      estimate: async (p: ModelEstimateRequest) => {
-        const req = object(p, 'the estimate request') as unknown as ModelEstimateRequest
-        const vocabSize = optionalInt(req.vocabSize, 'vocabSize', 1, 1 << 24) ?? 0
-        const params = await engine.call('engine.countParams', { ...req, vocabSize })
-        return { params, weightBytes: params * 4, trainingStateBytes: params * 16 }
-      },
+      presets: () => models.presets(),
+      estimate: (p) => models.estimate(p),
+      calibrate: (p) => models.calibrate(p),
     },
     training: {
       start: (p) => training.start(p),
