@@ -4,6 +4,7 @@
 // one wiring and be missing from another. Channel names are `<namespace>.<name>`; event names
 // start with `on`.
 import type {
+  CalibrationResult,
   ChatReplyRequest,
   ChatSession,
   ChatSummary,
@@ -18,9 +19,11 @@ import type {
   ModelEstimate,
   ModelEstimateRequest,
   PresetInfo,
+  RunHistory,
   RunInfo,
   Settings,
   SystemInfo,
+  SystemMetrics,
   TrainingEvent,
   TrainStartRequest,
 } from './types'
@@ -40,6 +43,7 @@ const event = <T>(): EventSpec<T> => ({ kind: 'event' })
 export const contract = {
   system: {
     info: request<void, SystemInfo>(),
+    metrics: request<void, SystemMetrics>(), // CPU per core, the engine's RAM, temperature, throttling
   },
   engine: {
     info: request<void, EngineInfo>(), // asks the engine process itself: a round trip through every layer
@@ -65,6 +69,7 @@ export const contract = {
   models: {
     presets: request<void, PresetInfo[]>(),
     estimate: request<ModelEstimateRequest, ModelEstimate>(),
+    calibrate: request<ModelEstimateRequest & { seconds?: number }, CalibrationResult>(), // a ~2 s real run here
   },
   training: {
     start: request<TrainStartRequest, RunInfo>(),
@@ -73,6 +78,8 @@ export const contract = {
     stop: request<{ runId: string }, void>(),
     continue: request<{ runId: string; steps?: number }, RunInfo>(),
     list: request<void, RunInfo[]>(),
+    history: request<{ runId: string }, RunHistory>(), // every step's losses and the samples, for charts
+    remove: request<{ runId: string }, void>(), // the run's record and history (its checkpoint stays, in checkpoints)
     onEvent: event<TrainingEvent>(),
   },
   checkpoints: {

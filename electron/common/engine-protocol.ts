@@ -12,6 +12,8 @@ export interface HostTrainParams {
   model?: Partial<ModelShape> & { preset?: string }
   train?: TrainSettings
   saveInterval?: number
+  sampleInterval?: number // a 'sample' event of sampleTokens characters every N steps; 0 = none
+  sampleTokens?: number
   saveRetrySeconds?: number // between attempts of a final save that failed (default 5)
   threads?: number
 }
@@ -34,10 +36,40 @@ export interface HostModelInfo {
   scheduleSteps: number | null
 }
 
+// The engine's memory plan for a run (native/src/train/memory-plan.h), bytes.
+export interface HostMemoryPlan {
+  model: ModelShape & { vocabSize: number } // resolved: the preset with the fields applied
+  params: number
+  batchSize: number
+  seqLen: number
+  weights: number
+  gradients: number
+  optimizer: number
+  activations: number
+  scratch: number
+  data: number
+  total: number
+  availableBytes: number | null // MemAvailable and cgroup limits; null when unknown
+}
+
+// A field the binding reads, with the bounds it enforces: the test that holds fields.ts to the engine.
+export interface HostFieldSpec {
+  key: string
+  kind: 'int' | 'number' | 'bool' | 'choice' | 'strings'
+  min?: number
+  max?: number
+  choices?: string[]
+}
+
 export interface HostMethods {
   'engine.info': [void, EngineInfo]
   'engine.presets': [void, { name: string; model: ModelShape & { vocabSize: number } }[]]
   'engine.countParams': [Partial<ModelShape> & { preset?: string; vocabSize: number }, number]
+  'engine.planMemory': [{ model: Partial<ModelShape> & { preset?: string; vocabSize: number }; train?: TrainSettings; dataBytes?: number; dataTokens?: number }, HostMemoryPlan]
+  // trains a throwaway model on random tokens for about `seconds` (after a warm-up step)
+  'engine.calibrate': [{ model: Partial<ModelShape> & { preset?: string; vocabSize: number }; train?: TrainSettings; seconds?: number; threads?: number }, { tokensPerSec: number; secondsPerStep: number; steps: number; seconds: number; threads: number }]
+  'engine.fieldSpecs': [void, { model: HostFieldSpec[]; train: HostFieldSpec[]; sampling: HostFieldSpec[] }]
+  'engine.memory': [void, { pid: number; rssBytes: number; peakRssBytes: number }] // the engine process's own
   'train.start': [HostTrainParams, void]
   'train.pause': [{ jobId: string }, void]
   'train.resume': [{ jobId: string }, void]
@@ -58,8 +90,10 @@ export type HostTrainEvent =
   | {
       type: 'started'; model: ModelShape & { vocabSize: number }; params: number; vocabSize: number; trainTokens: number; valTokens: number
       step: number; steps: number; memoryBytes: number; memoryAvailableBytes: number | null; checkpointBytes: number
+      train: Required<TrainSettings> // the run's settings as the engine resolved them
     }
   | ({ type: 'step' } & StepPoint)
+  | { type: 'sample'; step: number; text: string }
   | { type: 'saved'; path: string; step: number; reason: string }
   // a save that did not happen: the previous checkpoint is kept; the engine tries again at the
   // next autosave (retryAtStep) or, for the final save, after retryInSeconds

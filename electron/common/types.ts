@@ -1,5 +1,9 @@
 // Payload types of the contract. Plain data only: they cross process and network boundaries.
 import type { ApiErrorShape } from './errors'
+import type { ModelShape, SamplingSettings, TrainSettings } from './fields'
+
+// The model, training and sampling fields are written once, in fields.ts.
+export type { ModelShape, SamplingSettings, TrainSettings }
 
 export interface SystemInfo {
   platform: string
@@ -37,6 +41,22 @@ export interface Settings {
   threads: number // 0 = all cores
   defaultPreset: string
   saveInterval: number // autosave every N steps
+  sampleInterval: number // a sample of the model's text every N steps while training; 0 = none
+  theme: 'system' | 'light' | 'dark'
+  ui: UiState
+}
+
+// What the window restores after a restart.
+export interface UiState {
+  view: string // the open window's route name
+  draft: ModelDraft | null // the Model window's last config
+}
+
+export interface ModelDraft {
+  datasetId: string | null
+  preset: string
+  model: Partial<ModelShape>
+  train: TrainSettings
 }
 
 export interface DatasetStats {
@@ -86,52 +106,70 @@ export interface DownloadProgress {
   error?: ApiErrorShape
 }
 
-export interface ModelShape {
-  embedDim: number
-  numLayers: number
-  numHeads: number
-  maxSeqLen: number
-  hiddenDim: number
-  preludeLayers: number
-  codaLayers: number
-  meanPasses: number
-  maxPasses: number
-  backpropPasses: number
-}
-
 export interface PresetInfo {
   name: string
   model: ModelShape
 }
 
-export interface ModelEstimateRequest extends Partial<ModelShape> {
+// A model and run to estimate: a preset with any fields changed, and the text it would train on
+// (a dataset, whose vocabulary and size count) or just a vocabulary size.
+export interface ModelEstimateRequest {
   preset?: string
-  vocabSize: number
-  batchSize?: number
+  model?: Partial<ModelShape>
+  train?: TrainSettings
+  datasetId?: string
+  vocabSize?: number // without a dataset: the characters of the text (the 3 special tokens are added)
+}
+
+// The memory a training run will hold, part by part, from the engine's own memory plan (the same
+// one that refuses a run too big before it allocates), plus the engine process itself.
+export interface MemoryEstimate {
+  weights: number
+  gradients: number
+  optimizer: number // AdamW's two moments
+  activations: number // both tape arenas at batch x seq, and the batch buffers
+  scratch: number // the kernels' per-thread buffers
+  data: number // the training text and its token ids
+  runtime: number // the engine process before training: its code, Node and the allocators
+  total: number
 }
 
 export interface ModelEstimate {
+  model: ModelShape // the preset with the changes applied
+  vocabSize: number // with the 3 special tokens
   params: number
-  weightBytes: number
-  trainingStateBytes: number // weights + grads + AdamW moments
+  batchSize: number
+  seqLen: number
+  memory: MemoryEstimate
+  availableBytes: number | null // what this machine can give a run now (MemAvailable, cgroup limits)
+  fits: boolean | null // null when the available memory is unknown
 }
 
-export interface TrainSettings {
-  steps?: number
-  batchSize?: number
-  seqLen?: number
-  gradAccum?: number
-  lr?: number
-  minLr?: number
-  warmupSteps?: number
-  weightDecay?: number
-  beta1?: number
-  beta2?: number
-  gradClip?: number
-  evalInterval?: number
-  evalBatches?: number
-  valFraction?: number
-  seed?: number
+// A short real training run of the engine on this machine (random data of the same vocabulary),
+// so the Model window can say how fast a config will train here.
+export interface CalibrationResult {
+  tokensPerSec: number
+  secondsPerStep: number
+  steps: number // measured steps (after one warm-up step)
+  seconds: number // measuring time
+  threads: number
+}
+
+// Live facts of this machine for the Train window's system panel.
+export interface SystemMetrics {
+  at: number // ms since epoch
+  cpuLoad: number[] // per core, 0..1, since the previous sample
+  memoryTotalBytes: number
+  memoryAvailableBytes: number
+  engine: { pid: number; rssBytes: number; peakRssBytes: number } | null
+  temperatureC: number | null // null: this machine reports none
+  throttling: ThrottleState | null // null: not a Pi (no vcgencmd)
+}
+
+export interface ThrottleState {
+  raw: string // vcgencmd get_throttled, e.g. 0x50005
+  now: string[] // what holds now: under-voltage, frequency capped, throttled, soft temperature limit
+  sinceBoot: string[]
 }
 
 export interface TrainStartRequest {
@@ -160,8 +198,10 @@ export interface RunInfo {
   status: RunStatus
   createdAt: string
   model: ModelShape | null
+  train: TrainSettings | null // the settings the engine trains with, every field resolved
   params: number | null
   metrics: RunMetrics
+  elapsedSeconds: number // training time over every session of the run
   lastSavedStep: number | null
   error?: ApiErrorShape
   saveError?: ApiErrorShape // the last save failed (the checkpoint is still at lastSavedStep); cleared by the next save
@@ -179,9 +219,29 @@ export interface StepPoint {
   etaSeconds: number
 }
 
+// A run's history, kept with it (runs/<id>.history.ndjson) so charts redraw after a restart.
+export interface RunHistory {
+  runId: string
+  points: HistoryPoint[]
+  samples: TrainingSample[]
+}
+export interface HistoryPoint {
+  step: number
+  trainLoss: number
+  valLoss: number | null
+  lr: number
+  tokensPerSec: number
+  elapsedSeconds: number
+}
+export interface TrainingSample {
+  step: number
+  text: string // generated from the current weights
+}
+
 export type TrainingEvent =
   | { runId: string; type: 'started'; run: RunInfo }
-  | { runId: string; type: 'step'; point: StepPoint }
+  | { runId: string; type: 'step'; point: StepPoint; elapsedSeconds: number }
+  | { runId: string; type: 'sample'; sample: TrainingSample }
   | { runId: string; type: 'saved'; step: number; reason: string }
   | { runId: string; type: 'saveFailed'; step: number; reason: string; error: ApiErrorShape; willRetry: boolean; retryInSeconds: number | null; retryAtStep: number | null }
   | { runId: string; type: 'paused' | 'resumed'; step: number }
@@ -198,22 +258,6 @@ export interface CheckpointEntry {
   params: number | null
   trainedSteps: number | null
   valLoss: number | null
-}
-
-export interface SamplingSettings {
-  maxTokens?: number
-  temperature?: number
-  topK?: number
-  topP?: number
-  repetitionPenalty?: number
-  repetitionWindow?: number
-  seed?: number
-  stop?: string[]
-  passes?: number
-  adaptive?: boolean
-  klThreshold?: number
-  /** Weight precision while decoding: 'fp16' (the default) reads half the bytes per token, 'fp32' is exact. */
-  weights?: 'fp16' | 'fp32'
 }
 
 export interface GenerationRequest extends SamplingSettings {

@@ -1,11 +1,20 @@
 // Settings: one small JSON file, validated on the way in, written atomically.
 import { rename } from 'node:fs/promises'
-import type { Settings } from '../common/types'
+import { checkFields, FieldError, modelFields, trainFields } from '../common/fields'
+import type { ModelDraft, Settings, UiState } from '../common/types'
 import { readJson, writeJsonAtomic } from './atomic-file'
-import { bad, object, optionalInt } from './validate'
+import { bad, object, optionalInt, string } from './validate'
 
-export const defaultSettings: Settings = { threads: 0, defaultPreset: '8gb', saveInterval: 200 }
+export const defaultSettings: Settings = {
+  threads: 0,
+  defaultPreset: '8gb',
+  saveInterval: 200,
+  sampleInterval: 200,
+  theme: 'system',
+  ui: { view: 'datasets', draft: null },
+}
 const presetNames = ['micro', '8gb', '16gb', 'small', 'medium']
+const themes = ['system', 'light', 'dark'] as const
 
 export class SettingsService {
   private current: Settings | null = null
@@ -40,11 +49,38 @@ export class SettingsService {
     if (threads !== undefined) out.threads = threads
     const saveInterval = optionalInt(o.saveInterval, 'saveInterval', 0, 1_000_000_000)
     if (saveInterval !== undefined) out.saveInterval = saveInterval
+    const sampleInterval = optionalInt(o.sampleInterval, 'sampleInterval', 0, 1_000_000_000)
+    if (sampleInterval !== undefined) out.sampleInterval = sampleInterval
+    if (o.theme !== undefined) {
+      if (!themes.includes(o.theme as Settings['theme'])) throw bad(`theme must be one of ${themes.join(', ')}`)
+      out.theme = o.theme as Settings['theme']
+    }
+    if (o.ui !== undefined) out.ui = checkUi(o.ui)
     if (o.defaultPreset !== undefined) {
       if (typeof o.defaultPreset !== 'string' || !presetNames.includes(o.defaultPreset))
         throw bad(`defaultPreset must be one of ${presetNames.join(', ')}`)
       out.defaultPreset = o.defaultPreset
     }
     return out
+  }
+}
+
+function checkUi(v: unknown): UiState {
+  const o = object(v, 'ui')
+  const view = string(o.view, 'ui.view', 40)
+  if (!/^[a-z]+$/.test(view)) throw bad('ui.view must be a window name')
+  return { view, draft: o.draft === null || o.draft === undefined ? null : checkDraft(o.draft) }
+}
+
+function checkDraft(v: unknown): ModelDraft {
+  const o = object(v, 'ui.draft')
+  const preset = string(o.preset, 'ui.draft.preset', 40)
+  if (!presetNames.includes(preset)) throw bad(`ui.draft.preset must be one of ${presetNames.join(', ')}`)
+  const datasetId = o.datasetId === null || o.datasetId === undefined ? null : string(o.datasetId, 'ui.draft.datasetId', 80)
+  try {
+    return { datasetId, preset, model: checkFields(modelFields, o.model, 'ui.draft.model'), train: checkFields(trainFields, o.train, 'ui.draft.train') }
+  } catch (e) {
+    if (e instanceof FieldError) throw bad(e.message)
+    throw e
   }
 }

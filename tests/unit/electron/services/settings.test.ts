@@ -18,6 +18,23 @@ describe('settings', () => {
     await expect(s.update('x' as never)).rejects.toMatchObject({ code: 'BAD_REQUEST' })
   })
 
+  it('keeps the theme and the window state (open window, the Model window\'s draft) across a restart, checked like a request', async () => {
+    const file = join(tempDir(), 'settings.json')
+    const s = new SettingsService(file)
+    const draft = { datasetId: 'chat', preset: 'micro', model: { embedDim: 96, numHeads: 3 }, train: { steps: 300, lr: 0.003 } }
+    await s.update({ theme: 'dark', sampleInterval: 50, ui: { view: 'model', draft } })
+    expect(await new SettingsService(file).get()).toMatchObject({ theme: 'dark', sampleInterval: 50, ui: { view: 'model', draft } })
+    await expect(s.update({ theme: 'pink' as never })).rejects.toMatchObject({ code: 'BAD_REQUEST' })
+    await expect(s.update({ ui: { view: '../x', draft: null } })).rejects.toMatchObject({ code: 'BAD_REQUEST' })
+    await expect(s.update({ ui: { view: 'model', draft: { ...draft, model: { embedDIm: 3 } } as never } })).rejects.toMatchObject({
+      code: 'BAD_REQUEST', message: expect.stringContaining("'embedDIm'"),
+    })
+    await expect(s.update({ ui: { view: 'model', draft: { ...draft, train: { lr: 'fast' } } as never } })).rejects.toMatchObject({
+      code: 'BAD_REQUEST', message: expect.stringContaining('Learning rate'),
+    })
+    expect((await s.get()).ui.draft).toEqual(draft) // the refused updates changed nothing
+  })
+
   it('moves a damaged file aside instead of losing it, and carries on with defaults', async () => {
     const dir = tempDir()
     const file = join(dir, 'settings.json')
