@@ -51,7 +51,11 @@ export class ModelsService {
 
   async estimate(payload: unknown): Promise<ModelEstimate> {
     const run = await this.runRequest(payload, [])
-    const [plan, engine] = await Promise.all([this.engine.call('engine.planMemory', run), this.engine.call('engine.memory', undefined)])
+    const { threads } = await this.settings.get() // the kernels' buffers are per thread of the run
+    const [plan, engine] = await Promise.all([
+      this.engine.call('engine.planMemory', { ...run, threads }),
+      this.engine.call('engine.memory', undefined),
+    ])
     // The runtime is the engine process as it is now, measured rather than a constant: an idle
     // one is 43 MiB here (a Node 20 child on x86-64 with the addon loaded, before any request),
     // an Electron utility process on the Pi is another size, and a process that has loaded a

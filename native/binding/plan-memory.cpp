@@ -10,17 +10,18 @@ namespace mg::binding {
 Napi::Value plan_memory(const Napi::CallbackInfo & info) {
     Napi::Env env = info.Env();
     Napi::Object o = require_object(info[0], "the memory plan request");
-    refuse_unknown_keys(o, "the memory plan request", {"model", "train", "dataBytes", "dataTokens"});
+    refuse_unknown_keys(o, "the memory plan request", {"model", "train", "dataBytes", "dataTokens", "threads"});
     const ModelConfig model = model_from_js(o.Get("model"));
     const TrainConfig train = train_from_js(o.Get("train"), model);
     const double max_bytes = 9007199254740991.0;
     const size_t data_bytes = size_t(get_number(o, "dataBytes", 0, max_bytes).value_or(0));
     const size_t data_tokens = size_t(get_number(o, "dataTokens", 0, max_bytes).value_or(0));
+    const int threads = get_int(o, "threads", 0, 1024).value_or(0);  // as a TrainingJob takes them
 
     MemoryPlan p;
     HostMemory host;
     EngineFailure failure;
-    if (!run_catching([&] { p = plan_training_memory(model, train, data_bytes, data_tokens), host = probe_host_memory(); }, failure))
+    if (!run_catching([&] { p = plan_training_memory(model, train, data_bytes, data_tokens, threads), host = probe_host_memory(); }, failure))
         throw engine_error(env, failure);
     Napi::Object r = Napi::Object::New(env);
     r.Set("model", model_config_to_js(env, model));

@@ -1,7 +1,8 @@
 // planMemory: what a training run would hold in memory, part by part, from the engine's own
 // memory plan (train/memory-plan.h, the one TrainingSession checks before it allocates), and
 // what this machine can give it now (core/host-memory.h).
-//   addon.planMemory({ model: { preset?, ...fields, vocabSize }, train?, dataBytes?, dataTokens? })
+//   addon.planMemory({ model: { preset?, ...fields, vocabSize }, train?, dataBytes?, dataTokens?,
+//                      threads? (the run's; 0: all cores) })
 //   -> { model, params, batchSize, seqLen, weights, gradients, optimizer, activations, scratch,
 //        data, total, availableBytes (null when unknown) }   (bytes; HostMemoryPlan)
 // A bad field or shape is a TypeError / RangeError at the call. Synchronous: the plan replays

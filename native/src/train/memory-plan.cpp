@@ -210,7 +210,7 @@ TapePlan plan_tape(const ModelConfig & c, int B, int T) {
 }
 
 MemoryPlan plan_training_memory(const ModelConfig & model, const TrainConfig & train, size_t data_bytes,
-                                size_t data_tokens) {
+                                size_t data_tokens, int threads) {
     MemoryPlan p;
     p.batch_size = train.batch_size;
     p.seq_len = train.seq_len > 0 ? train.seq_len : model.max_seq_len;
@@ -227,7 +227,7 @@ MemoryPlan plan_training_memory(const ModelConfig & model, const TrainConfig & t
     // 1 MiB per thread. test-memory-plan measures about a quarter of that on this x86-64 machine;
     // the margin is for other allocators and page sizes (the Pi 5's kernel uses 16 KiB pages),
     // so that the plan stays an upper bound of the peak there too
-    const int threads = omp_get_max_threads();
+    if (threads <= 0) threads = omp_get_max_threads();
     p.scratch = gemm_scratch_bytes(threads) + uint64_t(threads) * p.seq_len * p.seq_len * sizeof(float) +
                 (uint64_t(8) << 20) + uint64_t(threads) * (uint64_t(1) << 20);
     p.data = data_bytes + uint64_t(data_tokens) * sizeof(int);

@@ -33,8 +33,10 @@ struct MemoryPlan {
     int batch_size = 0, seq_len = 0;
 };
 // data_bytes: the training text's size; its token ids are counted too (4 bytes per character).
+// threads: the OpenMP threads the run will use (the kernels' buffers are per thread); 0: as many
+// as a parallel region started now by the calling thread would get (omp_get_max_threads).
 MemoryPlan plan_training_memory(const ModelConfig & model, const TrainConfig & train, size_t data_bytes = 0,
-                                size_t data_tokens = 0);
+                                size_t data_tokens = 0, int threads = 0);
 
 // Refuses (mg::error, code OUT_OF_MEMORY) a run that needs more than `available` bytes beyond
 // the `resident` ones already allocated for it (a loaded checkpoint's weights and moments). The

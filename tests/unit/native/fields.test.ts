@@ -105,6 +105,11 @@ describe('field tables', () => {
     expect(b.activations).toBeGreaterThan(3 * a.activations) // the arenas scale with the batch
     expect(b.weights).toBe(a.weights)
     expect(a.availableBytes).toBeGreaterThan(0)
+    // the kernels' buffers are per thread of the run: 1 MiB of runtime and a (T,T) scratch each, and gemm's packing
+    const one = addon.planMemory({ model: { preset: '8gb', vocabSize: 40 }, threads: 1 })
+    const four = addon.planMemory({ model: { preset: '8gb', vocabSize: 40 }, threads: 4 })
+    expect(four.scratch - one.scratch).toBeGreaterThan(3 * (1024 * 1024 + 64 * 64 * 4))
+    expect(four.total - one.total).toBe(four.scratch - one.scratch)
     expect(() => addon.planMemory({ model: { preset: '8gb', vocabSize: 40 }, train: { seqLen: 65 } })).toThrow(/exceeds the model's context length 64/)
     expect(() => addon.planMemory({ model: { preset: 'micro', vocabSize: 40, numHeads: 3 } })).toThrow(RangeError)
   })

@@ -62,7 +62,7 @@ describe('models service', () => {
         expect(m.runtime).toBeGreaterThan(20 * MiB) // a Node process with the addon loaded
         await engine.call('train.start', {
           jobId: 'run', dataPath, checkpointPath: join(dir, `${preset}-${batchSize}.bin`), model: { preset },
-          train: { batchSize, steps: 4, evalInterval: 0, evalBatches: 2 }, threads: 2,
+          train: { batchSize, steps: 4, evalInterval: 0, evalBatches: 2 }, threads: (await settings.get()).threads, // as the app passes them
         })
         const end = await waitFor(() => events.find((e) => e.type === 'finished' || e.type === 'failed'), 'the run to end')
         expect(end.type).toBe('finished')
