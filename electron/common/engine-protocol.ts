@@ -65,7 +65,7 @@ export interface HostMethods {
   'engine.info': [void, EngineInfo]
   'engine.presets': [void, { name: string; model: ModelShape & { vocabSize: number } }[]]
   'engine.countParams': [Partial<ModelShape> & { preset?: string; vocabSize: number }, number]
-  'engine.planMemory': [{ model: Partial<ModelShape> & { preset?: string; vocabSize: number }; train?: TrainSettings; dataBytes?: number; dataTokens?: number }, HostMemoryPlan]
+  'engine.planMemory': [{ model: Partial<ModelShape> & { preset?: string; vocabSize: number }; train?: TrainSettings; dataBytes?: number; dataTokens?: number; threads?: number }, HostMemoryPlan]
   // trains a throwaway model on random tokens for about `seconds` (after a warm-up step)
   'engine.calibrate': [{ model: Partial<ModelShape> & { preset?: string; vocabSize: number }; train?: TrainSettings; seconds?: number; threads?: number }, { tokensPerSec: number; secondsPerStep: number; steps: number; seconds: number; threads: number }]
   'engine.fieldSpecs': [void, { model: HostFieldSpec[]; train: HostFieldSpec[]; sampling: HostFieldSpec[] }]
