@@ -159,15 +159,62 @@ StepStats Trainer::step() {
     st.steps = c.steps;
 
     bool eval_due = done() || (c.eval_interval > 0 && state_.step % c.eval_interval == 0);
-    double train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (eval_due) st.val_loss = evaluate();
-    st.tokens_per_sec = double(B) * T_ * c.grad_accum / std::max(train_seconds, 1e-9);
-    double total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    // ETA from a moving average of whole steps, evaluation included
-    avg_step_seconds_ = avg_step_seconds_ == 0 ? total_seconds : 0.9 * avg_step_seconds_ + 0.1 * total_seconds;
-    st.eta_seconds = avg_step_seconds_ * (c.steps - state_.step);
+    auto t1 = std::chrono::steady_clock::now();
+    st.train_seconds = std::chrono::duration<double>(t1 - t0).count();
+    eta_.add_step(st.train_seconds);
+    if (eval_due) {
+        st.val_loss = evaluate();
+        st.eval_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
+        eta_.add_eval(st.eval_seconds);
+    }
+    st.tokens_per_sec = double(B) * T_ * c.grad_accum / std::max(st.train_seconds, 1e-9);
+    st.eta_seconds = eta_.eta(c, state_.step);
     return st;
 }
+
+// ----------------------------------------------------------------------------
+// ETA
+
+// The pace follows about the last 20 steps. The first step pays for the warm-up (page faults,
+// the thread team starting), so the second replaces it; until 20 steps are seen the pace is
+// their plain mean. A step held up (a neighbour's burst, a page-in) counts as at most 4x the
+// pace: one such step moves the ETA by under 15%, a lasting slowdown still shows within steps.
+static constexpr double kPaceWeight = 0.05;
+
+void EtaEstimator::add_step(double s) {
+    steps_seen_++;
+    if (steps_seen_ <= 2) {
+        step_ = s;
+        return;
+    }
+    s = std::min(s, 4 * step_);
+    step_ += std::max(kPaceWeight, 1.0 / (steps_seen_ - 1)) * (s - step_);
+}
+
+void EtaEstimator::add_eval(double s) {
+    evals_seen_++;
+    eval_ = evals_seen_ == 1 ? s : eval_ + 0.3 * (std::min(s, 4 * eval_) - eval_);
+}
+
+// Before any is measured: eval_batches forwards without the tape, a forward about a third of a
+// micro-batch's forward and backward.
+double EtaEstimator::eval_seconds(const TrainConfig & c) const {
+    if (evals_seen_ > 0) return eval_;
+    return step_ * double(c.eval_batches) / (3.0 * double(c.grad_accum));
+}
+
+int evals_left(const TrainConfig & c, int step) {
+    if (step >= c.steps) return 0;
+    if (c.eval_interval <= 0) return 1;  // the last step's
+    int n = c.steps / c.eval_interval - step / c.eval_interval;
+    return n + (c.steps % c.eval_interval != 0 ? 1 : 0);
+}
+
+double EtaEstimator::eta(const TrainConfig & c, int step) const {
+    return step_ * double(c.steps - step) + eval_seconds(c) * double(evals_left(c, step));
+}
+
+// ----------------------------------------------------------------------------
 
 float Trainer::evaluate() {
     const TrainConfig & c = state_.config;

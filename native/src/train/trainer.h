@@ -36,8 +36,31 @@ struct StepStats {
     float lr = 0;
     float grad_norm = 0;          // before clipping
     double tokens_per_sec = 0;    // this step
-    double eta_seconds = 0;       // remaining steps at the recent average pace
+    double train_seconds = 0;     // this step's forward, backward and update
+    double eval_seconds = 0;      // its evaluation; 0 when none
+    double eta_seconds = 0;       // the rest of the run, evaluations included (EtaEstimator)
 };
+
+// The time a run has left, steady across evaluations: the pace of training steps (a moving
+// average of their seconds, evaluations excluded) times the steps left, plus the evaluations
+// left times the seconds one takes (measured; before the first one, estimated from the pace).
+// An average of whole steps, evaluations included, jumps at every evaluation instead.
+class EtaEstimator {
+public:
+    void add_step(double train_seconds);
+    void add_eval(double seconds);
+    // after `step` of the run's steps, with evaluations as `config` schedules them
+    double eta(const TrainConfig & config, int step) const;
+    double step_seconds() const { return step_; }
+    double eval_seconds(const TrainConfig & config) const;  // measured, or estimated
+
+private:
+    double step_ = 0, eval_ = 0;
+    int steps_seen_ = 0, evals_seen_ = 0;
+};
+
+// Evaluations still to come after `step`: every eval_interval steps, and at the last step.
+int evals_left(const TrainConfig & config, int step);
 
 uint64_t data_fingerprint(const std::vector<int> & tokens);
 
@@ -73,7 +96,7 @@ private:
     int T_ = 0;
     Tape tape_;
     std::vector<int> inp_, tgt_;
-    double avg_step_seconds_ = 0;
+    EtaEstimator eta_;
 };
 
 }  // namespace mg
