@@ -22,13 +22,35 @@ struct JobRequest {
 };
 
 struct TrainEvent {
-    enum Kind { STARTED, STEP, SAVED, SAVE_FAILED, PAUSED, RESUMED } kind = STEP;
+    enum Kind { STARTED, STEP, SAMPLE, SAVED, SAVE_FAILED, PAUSED, RESUMED } kind = STEP;
     StepStats stats;
     SessionStart start;
     SaveFailure failure;
-    std::string path, reason;
+    std::string path, reason, text;
     int step = 0;
 };
+
+// The run's settings as the session resolved them, under the JS names of fields.ts's trainFields
+// (seqLen is the length the run trains at, never 0).
+Napi::Object train_config_to_js(Napi::Env env, const TrainConfig & c, int seq_len) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("steps", c.steps);
+    o.Set("batchSize", c.batch_size);
+    o.Set("seqLen", seq_len);
+    o.Set("gradAccum", c.grad_accum);
+    o.Set("lr", c.lr);
+    o.Set("minLr", c.min_lr);
+    o.Set("warmupSteps", c.warmup_steps);
+    o.Set("weightDecay", c.weight_decay);
+    o.Set("beta1", c.beta1);
+    o.Set("beta2", c.beta2);
+    o.Set("gradClip", c.grad_clip);
+    o.Set("evalInterval", c.eval_interval);
+    o.Set("evalBatches", c.eval_batches);
+    o.Set("valFraction", c.val_fraction);
+    o.Set("seed", double(c.seed));
+    return o;
+}
 
 class TrainWorker : public Napi::AsyncProgressQueueWorker<TrainEvent> {
 public:
@@ -95,10 +117,16 @@ private:
                 o.Set("memoryAvailableBytes",
                       e.start.memory_available ? Napi::Value(Napi::Number::New(env, double(e.start.memory_available))) : env.Null());
                 o.Set("checkpointBytes", double(e.start.checkpoint_bytes));
+                o.Set("train", train_config_to_js(env, e.start.train, e.start.seq_len));
                 break;
             case TrainEvent::STEP:
                 o = step_stats_to_js(env, e.stats);
                 o.Set("type", "step");
+                break;
+            case TrainEvent::SAMPLE:
+                o.Set("type", "sample");
+                o.Set("step", e.step);
+                o.Set("text", e.text);
                 break;
             case TrainEvent::SAVED:
                 o.Set("type", "saved");
@@ -152,6 +180,12 @@ private:
             TrainEvent e;
             e.kind = TrainEvent::STEP;
             e.stats = s;
+            send(std::move(e));
+        };
+        ev.sample = [&](int step, const std::string & text) {
+            TrainEvent e;
+            e.kind = TrainEvent::SAMPLE;
+            e.step = step, e.text = text;
             send(std::move(e));
         };
         ev.saved = [&](const std::string & path, int step, const std::string & reason) {
@@ -209,6 +243,8 @@ JobRequest parse_request(const Napi::Object & o) {
     if (r.resume && r.init_from.empty()) throw Napi::TypeError::New(o.Env(), "resume needs initFrom (a checkpoint path)");
     r.save_interval = get_int(o, "saveInterval", 0, 1 << 30).value_or(500);
     r.save_retry_seconds = get_number(o, "saveRetrySeconds", 0.01, 3600).value_or(5);
+    r.sample_interval = get_int(o, "sampleInterval", 0, 1 << 30).value_or(0);
+    r.sample_tokens = get_int(o, "sampleTokens", 1, 10000).value_or(120);
     j.threads = get_int(o, "threads", 0, 1024).value_or(0);
     if (o.Has("model") && !o.Get("model").IsUndefined()) {
         Napi::Object m = require_object(o.Get("model"), "model");

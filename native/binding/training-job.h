@@ -5,11 +5,13 @@
 //   job.pause() / job.resume() / job.stop()   (stop saves the checkpoint first; a second stop
 //                                              gives up a final save that keeps failing)
 // The request: { dataPath, checkpointPath?, initFrom?, resume?, model?, train?, saveInterval?,
-//   saveRetrySeconds? (between attempts of a failing final save, default 5), threads? }
+//   saveRetrySeconds? (between attempts of a failing final save, default 5), threads?,
+//   sampleInterval? (a sample every N steps; 0 = none, the default), sampleTokens? (120) }
 // Events arrive in order, none coalesced (AsyncProgressQueueWorker):
 //   { type: 'started', model, params, vocabSize, trainTokens, valTokens, step, steps, kernels,
-//     memoryBytes, memoryAvailableBytes, checkpointBytes }
+//     memoryBytes, memoryAvailableBytes, checkpointBytes, train (the resolved settings) }
 //   { type: 'step', ...StepStats }
+//   { type: 'sample', step, text }   (the model's text from the weights after that step)
 //   { type: 'saved', path, step, reason: 'autosave' | 'finished' | 'stopped' }
 //   { type: 'saveFailed', step, reason, code, message, hint, willRetry, retryInSeconds, retryAtStep }
 //   { type: 'paused' | 'resumed', step }

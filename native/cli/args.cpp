@@ -126,6 +126,8 @@ const std::vector<Flag> & flags() {
         int_flag("log_interval", TR, "print progress every N steps (default 10)", 1, INT_MAX, [](O & o) -> int & { return o.log_interval; });
         int_flag("save_interval", TR, "autosave every N steps; 0 = only at the end (default 500)", 0, INT_MAX,
                  [](O & o) -> int & { return o.save_interval; });
+        int_flag("sample_every", TR, "print a 120-character sample of the model's text every N steps (default: none)", 0,
+                 INT_MAX, [](O & o) -> int & { return o.sample_every; });
         str_flag("prompt", "<text>", G, "text to continue (default: a new line)", [](O & o) -> std::string & { return o.prompt; });
         int_flag("max_tokens", G, "characters to generate (default 200)", 1, 1000000, [](O & o) -> int & { return o.generate.max_tokens; });
         float_flag("temperature", G, "0 = greedy; higher = more random (default 0.8)",

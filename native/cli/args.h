@@ -23,6 +23,7 @@ struct CliOptions {
     int threads = 0;          // 0 = all cores
     int log_interval = 10;
     int save_interval = 500;  // autosave every N steps when saving; 0 = only at the end
+    int sample_every = 0;     // print a sample of the model's text every N steps; 0 = none
     std::set<std::string> given;  // flags present on the command line, e.g. "embed_dim"
 };
 

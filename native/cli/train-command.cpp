@@ -125,6 +125,7 @@ int run_training(const CliOptions & o, const std::string & text, const std::stri
     r.save_path = o.save_checkpoint;
     r.train = o.train;
     r.save_interval = o.save_interval;
+    r.sample_interval = o.sample_every;
     if (o.given.count("steps")) r.steps = o.train.steps;
     if (!o.load_checkpoint.empty()) {
         for (const char * f : kArchitectureFlags)
@@ -154,6 +155,12 @@ int run_training(const CliOptions & o, const std::string & text, const std::stri
     ev.started = [&](const SessionStart & s) { print_start(s, source, o.mode); };
     ev.step = [&](const StepStats & s) {
         if (s.step % o.log_interval == 0 || s.val_loss >= 0 || s.step == 1 || s.step == s.steps) print_step(s, width);
+    };
+    ev.sample = [&](int step, const std::string & text) {  // each line marked, apart from the progress lines
+        std::string quoted = "  | ";
+        for (char ch : text) quoted += ch == '\n' ? std::string("\n  | ") : std::string(1, ch);
+        std::printf("sample after step %d:\n%s\n", step, quoted.c_str());
+        std::fflush(stdout);
     };
     ev.saved = [&](const std::string & path, int step, const std::string & reason) {
         if (reason == "stopped") note_stop(step);

@@ -57,6 +57,10 @@ expect "model, recursion and training flags" 0 "prelude 1 + core 1" -- $MG --tra
   --num_heads 4 --max_seq_len 32 --hidden_dim 64 --prelude_layers 1 --coda_layers 1 --mean_passes 1.5 --max_passes 3 --backprop_passes 1 \
   --batch_size 2 --seq_len 16 --grad_accum 2 --lr 2e-3 --min_lr 1e-4 --warmup_steps 2 --weight_decay 0.05 --beta1 0.8 --beta2 0.95 \
   --grad_clip 0.5 --eval_interval 2 --eval_batches 1 --val_fraction 0.2 --log_interval 1 --threads 1 --seed 5
+out=$($MG --train --data "$D" --steps 10 $SMALL --sample_every 5 2>&1)
+if [ "$(grep -c '^sample after step [0-9]*:$' <<<"$out")" = 2 ] && grep -q '^sample after step 10:$' <<<"$out" \
+   && grep -A3 '^sample after step 5:$' <<<"$out" | grep -q '^  | .*[a-z]'; then ok "--sample_every prints the model's text every N steps"
+else fail "--sample_every 5 over 10 steps should print two samples"; echo "$out" | tail -8 | sed 's/^/       /'; fi
 expect "--max_passes 1 is a plain GPT" 0 "no recursion" -- $MG --train --data "$D" --steps 2 $SMALL --max_passes 1
 expect "--info" 0 "training state: step 20 of 20" -- $MG --info --checkpoint "$W/m.bin"
 expect "--help lists the flags" 0 "--backprop_passes" -- $MG --help

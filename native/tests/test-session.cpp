@@ -9,6 +9,7 @@
 #include <chrono>
 #include <fstream>
 #include <thread>
+#include <tuple>
 
 #include "data/synthetic-corpus.h"
 #include "io/checkpoint-lock.h"
@@ -309,6 +310,47 @@ static void test_pause() {
     EXPECT_MSG(got == "paused 0; resumed 0; step 1; step 2; step 3; ", "events: %s", got.c_str());
 }
 
+// Samples every N steps come from the live weights and leave the run exactly as it was: the same
+// losses and the same weights as a run without them.
+static void test_samples() {
+    auto train = [](int sample_interval, std::vector<std::pair<int, std::string>> * samples) {
+        TrainRequest r = small_request("", 9, 0);
+        r.train.eval_interval = 3;
+        r.sample_interval = sample_interval;
+        r.sample_tokens = 40;
+        TrainingSession s(std::move(r));
+        TrainControl control;
+        TrainingEvents ev;
+        std::vector<float> losses;
+        ev.step = [&](const StepStats & st) {
+            losses.push_back(st.train_loss);
+            if (st.val_loss >= 0) losses.push_back(st.val_loss);
+        };
+        if (samples) ev.sample = [&](int step, const std::string & text) { samples->push_back({step, text}); };
+        s.run(control, ev);
+        return std::make_tuple(losses, s.model().params, s.sample_text());
+    };
+    std::vector<std::pair<int, std::string>> samples, again;
+    auto with = train(3, &samples), without = train(0, nullptr);
+    train(3, &again);
+    EXPECT_MSG(std::get<0>(with) == std::get<0>(without), "the losses differ with samples (%zu values)",
+               std::get<0>(with).size());
+    EXPECT(std::get<1>(with) == std::get<1>(without));
+    EXPECT_MSG(samples.size() == 3, "%zu samples", samples.size());
+    for (size_t i = 0; i < samples.size(); i++) {
+        EXPECT_MSG(samples[i].first == int(3 * (i + 1)), "sample %zu at step %d", i, samples[i].first);
+        EXPECT_MSG(!samples[i].second.empty() && samples[i].second.size() <= 40, "sample of %zu bytes",
+                   samples[i].second.size());
+    }
+    EXPECT(samples == again);  // seeded: the same run shows the same samples
+    // the last one is what the finished model writes at that step's seed: the live weights, read in place
+    EXPECT(!samples.empty() && samples.back().second == std::get<2>(without));
+
+    TrainRequest bad = small_request("", 1, 0);
+    bad.sample_tokens = 0;
+    EXPECT_CODE(TrainingSession s(bad), errc::kBadRequest, "sample_tokens");
+}
+
 int main() {
     char tmpl[] = "/tmp/mg-test-session-XXXXXX";
     g_dir = mkdtemp(tmpl);
@@ -319,6 +361,7 @@ int main() {
     test_full_disk();
     test_memory_and_resume();
     test_pause();
+    test_samples();
     sh("umount " + g_dir + "/tmpfs 2>/dev/null; rm -rf " + g_dir);
     return mgtest::finish("test-session");
 }

@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "core/host-memory.h"
+#include "generate/generate.h"
 #include "io/checkpoint.h"
 #include "io/save-target.h"
 
@@ -144,6 +145,11 @@ TrainingSession::TrainingSession(TrainRequest request) : req_(std::move(request)
     req_.text = std::string();  // the tokens are what the run needs (a CLI caller keeps its text)
     validate_train_config(tc);
     start_.seq_len = sequence_length(mc, tc);
+    if (r.sample_interval < 0)
+        MG_THROW_CODE(errc::kBadRequest, "sample_interval must be 0 (no samples) or a number of steps", "");
+    if (r.sample_tokens < 1 || r.sample_tokens > 10000)
+        MG_THROW_CODE(errc::kBadRequest,
+                      "sample_tokens must be between 1 and 10000 (got " + std::to_string(r.sample_tokens) + ")", "");
 
     // pre-flight: room for every save, then memory for the whole run, before allocating it
     if (saving) {
@@ -185,6 +191,18 @@ TrainingSession::~TrainingSession() = default;
 // ----------------------------------------------------------------------------
 // the step loop
 
+// The decoder reads the fp32 weights in place (no copy) and keeps its own KV cache; the sampler
+// draws from its own seeded stream. Neither touches the trainer's RNG, its tape and arenas, the
+// gradients or the optimizer state, so a run with samples trains exactly as one without.
+std::string TrainingSession::sample_text() const {
+    GenerateConfig g;
+    g.max_tokens = req_.sample_tokens;
+    g.weights = DecodeWeights::fp32;
+    g.sampler.temperature = 0.8f;
+    g.sampler.seed = trainer_->config().seed * 0x9e3779b97f4a7c15ULL + uint64_t(trainer_->state().step);
+    return generate(model_, tokenizer_, "", g).text;
+}
+
 bool TrainingSession::save(const char * reason, const TrainingEvents & ev, SaveFailure * failure) {
     const int step = trainer_->state().step;
     try {
@@ -218,6 +236,16 @@ SessionResult TrainingSession::run(TrainControl & control, const TrainingEvents 
         if (s.val_loss >= 0) res.val_loss = s.val_loss;
         if (ev.step) ev.step(s);
         if (control.stops() > 0) break;
+        if (ev.sample && req_.sample_interval > 0 && s.step % req_.sample_interval == 0) {
+            bool sampled = true;
+            std::string text;
+            try {
+                text = sample_text();
+            } catch (const std::bad_alloc &) {
+                sampled = false;  // no memory for the decoder's cache: a preview is not worth the run
+            }
+            if (sampled) ev.sample(s.step, text);
+        }
         if (saving && interval > 0 && s.step % interval == 0 && !trainer_->done()) {
             SaveFailure f;
             if (!save("autosave", ev, &f)) {

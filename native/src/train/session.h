@@ -5,6 +5,8 @@
 //   - checks before allocating: the save target, the room on its disk for a checkpoint of the
 //     exact size, and the memory the run needs against what the machine has,
 //   - runs the steps, pausing and stopping on request, autosaving every save_interval steps,
+//   - every sample_interval steps samples a short text from the live weights (a preview of what
+//     the model writes now), without touching the run's state,
 //   - keeps training when an autosave fails (the previous checkpoint stays; the next interval
 //     tries again), and retries a failing final save every save_retry_seconds until it works or
 //     the job is stopped again, so a full disk never silently loses the run.
@@ -40,6 +42,8 @@ struct TrainRequest {
     TrainConfig train;             // a new run's settings; a resumed run keeps the checkpoint's
     std::optional<int> steps;      // resume: extend the run to this many steps
     int save_interval = 500;       // autosave every N steps; 0 = only at the end
+    int sample_interval = 0;       // a sample of the model's text every N steps; 0 = none
+    int sample_tokens = 120;       // its length in characters
     double save_retry_seconds = 5; // between attempts of a failing final save
 };
 
@@ -91,6 +95,7 @@ struct SaveFailure {
 struct TrainingEvents {
     std::function<void(const SessionStart &)> started;
     std::function<void(const StepStats &)> step;
+    std::function<void(int step, const std::string & text)> sample;  // after the step it follows
     std::function<void(const std::string & path, int step, const std::string & reason)> saved;
     std::function<void(const SaveFailure &)> save_failed;
     std::function<void(int step)> paused, resumed;
@@ -121,6 +126,10 @@ public:
     const Tokenizer & tokenizer() const { return tokenizer_; }
     const Trainer & trainer() const { return *trainer_; }
     int last_saved_step() const { return last_saved_step_; }  // -1: the file holds no step of this run
+
+    // A preview of the model as it is now: sample_tokens characters after a line start, at
+    // temperature 0.8, seeded by the run's seed and the step (the same run shows the same text).
+    std::string sample_text() const;
 
 private:
     bool save(const char * reason, const TrainingEvents & events, SaveFailure * failure);
