@@ -82,4 +82,9 @@ export class JsonWriteQueue {
     void next.finally(() => this.tails.get(path) === next && this.tails.delete(path)).catch(() => {})
     return next
   }
+
+  /** Resolves once every write of `path` asked for so far has landed or failed. */
+  settle(path: string): Promise<void> {
+    return (this.tails.get(path) ?? Promise.resolve()).catch(() => {})
+  }
 }

@@ -47,7 +47,7 @@ export async function createBackend(o: BackendOptions): Promise<Backend> {
   const datasets = new DatasetsService(paths.datasets, readCatalog(o.catalogFile), (p) => events.emit('datasets.onProgress', p), { ...o.datasets, pickers: o.pickers })
   const training = new TrainingService(paths, engine, datasets, settings, events)
   await training.init()
-  const checkpoints = new CheckpointsService(paths, training)
+  const checkpoints = new CheckpointsService(training)
   const generation = new GenerationService(engine, training, settings, events)
   const chats = new ChatsService(paths.chats, generation, training)
   const models = new ModelsService(engine, datasets, settings)
@@ -79,6 +79,8 @@ export async function createBackend(o: BackendOptions): Promise<Backend> {
       stop: (p) => training.stop(p),
       continue: (p) => training.continue(p),
       list: async () => training.list(),
+      history: (p) => training.runHistory(p),
+      remove: (p) => training.remove(p),
     },
     checkpoints: { list: () => checkpoints.list(), remove: (p) => checkpoints.remove(p) },
     generation: { start: (p) => generation.start(p), cancel: (p) => generation.cancel(p) },
@@ -99,6 +101,7 @@ export async function createBackend(o: BackendOptions): Promise<Backend> {
     importUpload: (name, body) => datasets.importStream(name, body),
     async dispose() {
       await training.stopAll(15_000) // every running run saves before the engine goes
+      await training.flushHistories()
       await engine.shutdown()
     },
   }

@@ -1,17 +1,12 @@
 // Checkpoints: one per training run, described from the run's record (no need to open the file).
 import { unlink } from 'node:fs/promises'
-import { join } from 'node:path'
 import { ApiError } from '../common/errors'
 import type { CheckpointEntry } from '../common/types'
-import type { DataPaths } from './paths'
 import type { TrainingService } from './training'
 import { object } from './validate'
 
 export class CheckpointsService {
-  constructor(
-    private readonly paths: DataPaths,
-    private readonly training: TrainingService,
-  ) {}
+  constructor(private readonly training: TrainingService) {}
 
   async list(): Promise<CheckpointEntry[]> {
     const out: CheckpointEntry[] = []
@@ -30,7 +25,6 @@ export class CheckpointsService {
     const r = this.training.run(object(payload, 'the request').id)
     if (r.status === 'running' || r.status === 'paused') throw new ApiError('BUSY', `run ${r.name} is training; stop it first`)
     await unlink(r.checkpointPath).catch(() => {})
-    await unlink(join(this.paths.runs, `${r.runId}.json`)).catch(() => {})
-    this.training.forget(r.runId)
+    await this.training.discard(r.runId) // the run's record and history go with it
   }
 }
