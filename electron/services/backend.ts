@@ -14,6 +14,7 @@ import { ModelsService } from './models'
 import { dataPaths, type DataPaths } from './paths'
 import { SettingsService } from './settings'
 import { systemInfo } from './system'
+import { SystemMetricsService } from './system-metrics'
 import { TrainingService } from './training'
 
 export interface BackendOptions {
@@ -51,9 +52,10 @@ export async function createBackend(o: BackendOptions): Promise<Backend> {
   const generation = new GenerationService(engine, training, settings, events)
   const chats = new ChatsService(paths.chats, generation, training)
   const models = new ModelsService(engine, datasets, settings)
+  const metrics = new SystemMetricsService({ engineMemory: () => engine.call('engine.memory', undefined) })
 
   const handlers: Handlers = {
-    system: { info: async () => systemInfo(paths.root, o.appVersion, o.transport) },
+    system: { info: async () => systemInfo(paths.root, o.appVersion, o.transport), metrics: () => metrics.sample() },
     engine: { info: () => engine.call('engine.info', undefined) },
     settings: { get: () => settings.get(), update: (p) => settings.update(p) },
     datasets: {

@@ -4,6 +4,7 @@ import { acceptHMRUpdate, defineStore } from 'pinia'
 import { ref } from 'vue'
 import { api, transport } from '../lib/api'
 import type { ConnectionState } from '../lib/api-core'
+import { formatError } from '../lib/errors'
 
 export const useEngineStore = defineStore('engine', () => {
   const engine = ref<EngineInfo | null>(null)
@@ -24,8 +25,7 @@ export const useEngineStore = defineStore('engine', () => {
       engine.value = e
       system.value = s
     } catch (e) {
-      const err = e as { message: string; hint?: string }
-      error.value = err.hint ? `${err.message} (${err.hint})` : err.message
+      error.value = formatError(e)
     } finally {
       loading.value = false
     }

@@ -1,0 +1,175 @@
+// The first half of the product, end to end, in Debian's Chromium against serve mode with a
+// fresh data folder and a local HTTP server for downloads: download a dataset, pick micro,
+// train 100 steps while the chart gains points and the loss falls, pause, resume, stop; restart
+// the server and find the run, its chart and its checkpoint still there; continue it to the end.
+// Then every window in light and dark (screenshots kept as artifacts), each reachable by Tab.
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { expect, test, type Page } from '@playwright/test'
+import { fixtureCatalog, type FixtureCatalog } from '../support/datasets'
+import { tempDir } from '../support/engine'
+import { startServe, type ServeProcess } from '../support/serve'
+
+let fx: FixtureCatalog
+let serve: ServeProcess
+const dataDir = tempDir('mg-journey-')
+
+test.beforeAll(async () => {
+  fx = await fixtureCatalog()
+  serve = await startServe(['--catalog', fx.file], dataDir)
+})
+test.afterAll(async () => {
+  await serve.stop()
+  await fx.close()
+})
+
+const windows = ['datasets', 'model', 'train', 'system'] as const
+
+function watchConsole(page: Page): string[] {
+  const problems: string[] = []
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`)
+  })
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
+  return problems
+}
+
+const number = async (page: Page, selector: string): Promise<number> => Number(((await page.locator(selector).textContent()) ?? '').replace(/[^\d.]/g, ''))
+const chartPoints = async (page: Page): Promise<number> => Number(await page.locator('[data-chart="loss"]').getAttribute('data-points'))
+
+/** Presses Tab through the window and returns the visible controls it never reached. */
+async function unreachedByTab(page: Page): Promise<string[]> {
+  const count = await page.evaluate(() => {
+    const visible = (el: Element): boolean => {
+      const r = el.getBoundingClientRect()
+      return r.width > 0 && r.height > 0 && getComputedStyle(el).visibility !== 'hidden' && !el.closest('details:not([open]) > :not(summary)')
+    }
+    const controls = [...document.querySelectorAll('a[href], button, input, select, textarea, summary, [tabindex]')].filter(
+      (el) => visible(el) && !(el as HTMLButtonElement).disabled && el.getAttribute('tabindex') !== '-1',
+    )
+    // a radio group is one Tab stop: any one of its radios counts for all
+    const seenGroups = new Set<string>()
+    let n = 0
+    for (const el of controls) {
+      const radio = el instanceof HTMLInputElement && el.type === 'radio'
+      if (radio && seenGroups.has(el.name)) continue
+      if (radio) seenGroups.add(el.name)
+      el.setAttribute('data-tab-target', String(n++))
+      if (radio) document.querySelectorAll(`input[type=radio][name="${el.name}"]`).forEach((r) => r.setAttribute('data-tab-target', el.getAttribute('data-tab-target')!))
+    }
+    ;(document.activeElement as HTMLElement | null)?.blur()
+    return n
+  })
+  const reached = new Set<string>()
+  for (let i = 0; i < count * 2 + 10 && reached.size < count; i++) {
+    await page.keyboard.press('Tab')
+    const id = await page.evaluate(() => document.activeElement?.getAttribute('data-tab-target') ?? null)
+    if (id !== null) reached.add(id)
+  }
+  return page.evaluate((got) => {
+    const missing: string[] = []
+    document.querySelectorAll('[data-tab-target]').forEach((el) => {
+      if (!got.includes(el.getAttribute('data-tab-target')!)) missing.push(el.outerHTML.slice(0, 120))
+      el.removeAttribute('data-tab-target')
+    })
+    return [...new Set(missing)]
+  }, [...reached])
+}
+
+test('download, pick micro, train and watch, pause, resume, stop, restart, continue', async ({ page }, info) => {
+  test.setTimeout(300_000)
+  const problems = watchConsole(page)
+  await page.setViewportSize({ width: 1280, height: 720 })
+  await page.goto(serve.url)
+  await expect(page.getByRole('heading', { level: 1, name: 'Datasets' })).toBeVisible()
+
+  // a dataset from the local server, previewed
+  const names = page.locator('[data-dataset="names"]')
+  await names.getByRole('button', { name: /^Download / }).click()
+  await expect(names).toHaveAttribute('data-status', 'ready', { timeout: 30_000 })
+  await names.getByRole('button', { name: /^Preview / }).click()
+  await expect(page.locator('[data-stat="vocabulary"]')).toHaveText(/^\d+ characters$/)
+
+  // settings: a sample every 25 steps, an autosave every 40
+  await page.keyboard.press('Control+4')
+  await expect(page.getByRole('heading', { level: 1, name: 'System' })).toBeVisible()
+  await page.getByLabel('Sample text every').fill('25')
+  await page.getByLabel('Sample text every').press('Tab')
+  await page.getByLabel('Autosave every').fill('40')
+  await page.getByLabel('Autosave every').press('Tab')
+  await expect(page.getByRole('status').filter({ hasText: 'Saved' })).toHaveCount(1)
+
+  // the model: micro, 100 steps, a batch big enough for the run to last a few seconds
+  await page.keyboard.press('Control+1')
+  await names.getByRole('button', { name: /^Train on / }).click()
+  await expect(page).toHaveURL(/#\/model$/)
+  await page.locator('[data-preset="micro"]').click()
+  await page.getByLabel('Steps', { exact: true }).fill('100')
+  await page.getByLabel('Batch size').fill('256')
+  await page.getByLabel('Eval every').fill('20')
+  await page.getByLabel('Attention heads').fill('3')
+  await expect(page.locator('[data-field="numHeads"] [role=alert]')).toHaveText('3 heads do not divide the embedding width 64')
+  await expect(page.getByRole('button', { name: 'Start training' })).toBeDisabled()
+  await page.getByRole('button', { name: "Reset Attention heads to the preset's 2" }).click()
+  await expect(page.locator('[data-estimate="params"]')).toHaveText(/\d/)
+  await expect(page.locator('[data-estimate="memory"]')).toHaveText(/MiB/)
+  await page.getByRole('button', { name: 'Measure speed (2 s)' }).click()
+  await expect(page.locator('[data-estimate="speed"]')).toContainText('tokens/s', { timeout: 30_000 })
+  await page.getByRole('button', { name: 'Start training' }).click()
+
+  // live: the chart gains points and the loss falls
+  await expect(page).toHaveURL(/#\/train$/)
+  await expect.poll(() => chartPoints(page), { timeout: 30_000 }).toBeGreaterThanOrEqual(3)
+  const firstLoss = await number(page, '[data-readout="trainLoss"]')
+  await page.getByRole('button', { name: 'Pause' }).click()
+  await expect(page.getByRole('button', { name: 'Resume' })).toBeVisible()
+  const paused = await chartPoints(page)
+  await page.waitForTimeout(1500)
+  expect(await chartPoints(page)).toBe(paused)
+  await page.getByRole('button', { name: 'Resume' }).click()
+  await expect.poll(() => chartPoints(page)).toBeGreaterThan(paused)
+  await expect.poll(() => chartPoints(page), { timeout: 60_000 }).toBeGreaterThanOrEqual(50)
+  await page.getByRole('button', { name: 'Stop and save' }).click()
+  const status = page.locator('[data-run] .status').first()
+  await expect(status).toHaveText('Stopped', { timeout: 30_000 })
+  const stoppedAt = await number(page, '[data-readout="saved"]')
+  expect(stoppedAt).toBeGreaterThanOrEqual(50)
+  expect(stoppedAt).toBeLessThan(100)
+  expect(await number(page, '[data-readout="trainLoss"]')).toBeLessThan(firstLoss)
+  await expect(page.locator('[data-sample-step]').first()).toBeVisible()
+  const points = await chartPoints(page)
+
+  // a restart of the app: the run, its chart and its checkpoint are still there
+  await serve.stop()
+  serve = await startServe(['--catalog', fx.file], dataDir)
+  await page.goto(serve.url)
+  await expect(page).toHaveURL(/#\/train$/) // the last window, reopened
+  await expect(status).toHaveText('Stopped')
+  await expect.poll(() => chartPoints(page)).toBe(points)
+  await expect(page.locator('[data-readout="saved"]')).toHaveText(`step ${stoppedAt}`)
+  await expect(page.locator('[data-sample-step]').first()).toBeVisible()
+  const [runDir] = await page.locator('[data-run]').first().evaluate((el) => [el.getAttribute('data-run')])
+  expect(existsSync(join(dataDir, 'checkpoints', `${runDir}.bin`))).toBe(true)
+
+  // continue it from its checkpoint to the end
+  await page.getByRole('button', { name: 'Continue' }).click()
+  await expect(status).toHaveText('Finished', { timeout: 60_000 })
+  await expect.poll(() => chartPoints(page)).toBe(100)
+  await expect(page.locator('[data-readout="step"]')).toHaveText('100 / 100')
+
+  // every window, light and dark, at a Pi's 1280x720; each reachable by Tab
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme })
+    for (const w of windows) {
+      await page.goto(`${serve.url}#/${w}`)
+      await expect(page.locator('h1')).toBeVisible()
+      await page.waitForTimeout(400) // charts and metrics draw
+      await expect(page.locator('html')).toHaveAttribute('data-theme', scheme)
+      const shot = info.outputPath(`${w}-${scheme}.png`)
+      await page.screenshot({ path: shot }) // the Pi's screen: each window scrolls inside it
+      await info.attach(`${w}-${scheme}`, { path: shot, contentType: 'image/png' })
+      if (scheme === 'light') expect(await unreachedByTab(page), `${w}: controls Tab never reaches`).toEqual([])
+    }
+  }
+  expect(problems).toEqual([])
+})
