@@ -35,11 +35,19 @@ export class SettingsService {
     return this.current
   }
 
-  async update(patch: Partial<Settings>): Promise<Settings> {
-    const next = { ...(await this.get()), ...this.check(patch) }
-    await writeJsonAtomic(this.file, next, 'the settings')
-    this.current = next
-    return next
+  // Updates run one after another: two at once (the window state and a settings form) would
+  // otherwise both start from the same old settings, and the later write would lose the other.
+  private queue: Promise<unknown> = Promise.resolve()
+  update(patch: Partial<Settings>): Promise<Settings> {
+    const run = async (): Promise<Settings> => {
+      const next = { ...(await this.get()), ...this.check(patch) }
+      await writeJsonAtomic(this.file, next, 'the settings')
+      this.current = next
+      return next
+    }
+    const result = this.queue.then(run, run)
+    this.queue = result.catch(() => {})
+    return result
   }
 
   private check(v: unknown): Partial<Settings> {

@@ -3,7 +3,8 @@
 // train 100 steps while the chart gains points and the loss falls, pause, resume, stop; restart
 // the server and find the run, its chart and its checkpoint still there; continue it to the end.
 // Then every window in light and dark (screenshots kept as artifacts), each reachable by Tab.
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { expect, test, type Page } from '@playwright/test'
 import { fixtureCatalog, type FixtureCatalog } from '../support/datasets'
@@ -36,6 +37,19 @@ function watchConsole(page: Page): string[] {
 
 const number = async (page: Page, selector: string): Promise<number> => Number(((await page.locator(selector).textContent()) ?? '').replace(/[^\d.]/g, ''))
 const chartPoints = async (page: Page): Promise<number> => Number(await page.locator('[data-chart="loss"]').getAttribute('data-points'))
+
+// axe-core, evaluated in the page over the DevTools protocol (so the app's CSP stays as it is)
+const axeSource = readFileSync(createRequire(__filename).resolve('axe-core/axe.min.js'), 'utf8')
+
+/** What axe-core finds wrong for WCAG 2.1 A and AA (names, roles, contrast…), one line each. */
+async function accessibilityViolations(page: Page): Promise<string[]> {
+  await page.evaluate(axeSource)
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: { id: string; help: string; nodes: { target: string[] }[] }[] }> } }).axe
+    const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+    return r.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 4).join(', ')})`)
+  })
+}
 
 /** Presses Tab through the window and returns the visible controls it never reached. */
 async function unreachedByTab(page: Page): Promise<string[]> {
@@ -168,6 +182,7 @@ test('download, pick micro, train and watch, pause, resume, stop, restart, conti
       const shot = info.outputPath(`${w}-${scheme}.png`)
       await page.screenshot({ path: shot }) // the Pi's screen: each window scrolls inside it
       await info.attach(`${w}-${scheme}`, { path: shot, contentType: 'image/png' })
+      expect(await accessibilityViolations(page), `${w} (${scheme}): accessibility`).toEqual([])
       if (scheme === 'light') expect(await unreachedByTab(page), `${w}: controls Tab never reaches`).toEqual([])
     }
   }

@@ -35,6 +35,18 @@ describe('settings', () => {
     expect((await s.get()).ui.draft).toEqual(draft) // the refused updates changed nothing
   })
 
+  it('lands updates made at the same time one after another, none lost', async () => {
+    const file = join(tempDir(), 'settings.json')
+    const s = new SettingsService(file)
+    await Promise.all([
+      s.update({ sampleInterval: 25 }),
+      s.update({ ui: { view: 'system', draft: null } }),
+      s.update({ threads: -1 }).catch(() => null), // a refused one in between changes nothing
+      s.update({ saveInterval: 40 }),
+    ])
+    expect(await new SettingsService(file).get()).toMatchObject({ sampleInterval: 25, saveInterval: 40, ui: { view: 'system' }, threads: 0 })
+  })
+
   it('moves a damaged file aside instead of losing it, and carries on with defaults', async () => {
     const dir = tempDir()
     const file = join(dir, 'settings.json')
