@@ -19,10 +19,10 @@ protocol.registerSchemesAsPrivileged([{ scheme: appScheme, privileges: appScheme
 
 function createWindow(): BrowserWindow {
   const win = new BrowserWindow({
-    width: 1200,
-    height: 800,
-    minWidth: 800,
-    minHeight: 560,
+    width: 1280, // a Pi 5's common screen; the windows are laid out for 1280x720 and up
+    height: 720,
+    minWidth: 1024,
+    minHeight: 600,
     title: 'MicroGPT-RLM-PI',
     show: false,
     webPreferences: {
