@@ -169,18 +169,24 @@ export class FieldError extends Error {
   }
 }
 
+/** Each given value of `table`'s fields that is out of its field's bounds or kind. */
+function boundProblems<T extends FieldTable>(table: T, values: Partial<FieldValues<T>>): FieldProblem[] {
+  const out: FieldProblem[] = []
+  for (const [k, spec] of Object.entries(table)) {
+    const v = values[k as keyof T]
+    if (v === undefined) continue
+    const p = fieldProblem(k, spec, v)
+    if (p) out.push({ key: k, message: p })
+  }
+  return out
+}
+
 /**
  * What is wrong with a whole model shape, field by field: the bounds, then the rules that tie
  * fields together (the engine's validate_config, said for a form).
  */
 export function modelProblems(m: Partial<ModelShape>): FieldProblem[] {
-  const out: FieldProblem[] = []
-  for (const [k, spec] of Object.entries(modelFields)) {
-    const v = m[k as keyof ModelShape]
-    if (v === undefined) continue
-    const p = fieldProblem(k, spec, v)
-    if (p) out.push({ key: k, message: p })
-  }
+  const out = boundProblems(modelFields, m)
   const bad = new Set(out.map((p) => p.key))
   const ok = (k: keyof ModelShape): boolean => m[k] !== undefined && !bad.has(k)
   if (ok('embedDim') && ok('numHeads') && m.embedDim! % m.numHeads! !== 0)
@@ -196,13 +202,7 @@ export function modelProblems(m: Partial<ModelShape>): FieldProblem[] {
 
 /** The same for a training run's settings (the engine's validate_train_config). */
 export function trainProblems(t: TrainSettings): FieldProblem[] {
-  const out: FieldProblem[] = []
-  for (const [k, spec] of Object.entries(trainFields)) {
-    const v = t[k as keyof TrainSettings]
-    if (v === undefined) continue
-    const p = fieldProblem(k, spec, v)
-    if (p) out.push({ key: k, message: p })
-  }
+  const out = boundProblems(trainFields, t)
   const bad = new Set(out.map((p) => p.key))
   if (t.lr !== undefined && !bad.has('lr') && t.lr >= 1) out.push({ key: 'lr', message: 'Learning rate must be below 1' })
   if (t.minLr !== undefined && t.lr !== undefined && !bad.has('minLr') && t.minLr > t.lr)
