@@ -36,7 +36,7 @@ describe('engine store', () => {
     api.system.info.mockResolvedValue({})
     const store = useEngineStore()
     await store.load()
-    expect(store.error).toBe('the engine addon was not found (run npm install)')
+    expect(store.error).toEqual({ code: 'ENGINE_MISSING', message: 'the engine addon was not found', hint: 'run npm install' })
   })
 
   it('follows the connection and the engine status', () => {
