@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { ApiError, toErrorShape } from '../common/errors'
 import type { HostTrainEvent } from '../common/engine-protocol'
-import { checkFields, FieldError, modelFields, trainFields } from '../common/fields'
+import { checkFields, modelFields, trainFields } from '../common/fields'
 import type { HistoryPoint, ModelShape, RunHistory, RunInfo, StepPoint, TrainSettings, TrainStartRequest } from '../common/types'
 import { fileError, JsonWriteQueue, readJson } from './atomic-file'
 import type { DatasetsService } from './datasets'
@@ -18,7 +18,7 @@ import type { EventBus } from './event-bus'
 import { isSafeId, newId, type DataPaths } from './paths'
 import { RunHistoryLog } from './run-history'
 import type { SettingsService } from './settings'
-import { bad, object, optionalInt, string } from './validate'
+import { bad, checkedFields, object, optionalInt, string } from './validate'
 
 interface RunRecord extends RunInfo {
   dataPath: string
@@ -38,15 +38,6 @@ interface SessionClock {
 }
 
 const sampleTokens = 120 // characters of each sample the engine writes while training
-
-function checked<T>(fn: () => T): T {
-  try {
-    return fn()
-  } catch (e) {
-    if (e instanceof FieldError) throw bad(e.message)
-    throw e
-  }
-}
 
 function shape(m: ModelShape & { vocabSize?: number }): ModelShape {
   const { vocabSize: _drop, ...rest } = m
@@ -123,9 +114,9 @@ export class TrainingService {
     const o = object(payload, 'the training request') as Partial<TrainStartRequest>
     const datasetId = string(o.datasetId, 'datasetId', 80)
     const dataPath = await this.datasets.path(datasetId)
-    const model = checked(() => checkFields(modelFields, o.model, 'model', ['preset'] as const))
+    const model = checkedFields(() => checkFields(modelFields, o.model, 'model', ['preset'] as const))
     if (model.preset !== undefined && typeof model.preset !== 'string') throw bad('model.preset must be a string')
-    const train: TrainSettings = checked(() => checkFields(trainFields, o.train, 'train'))
+    const train: TrainSettings = checkedFields(() => checkFields(trainFields, o.train, 'train'))
     const initFrom = o.initFromCheckpointId === undefined ? undefined : this.checkpointPath(o.initFromCheckpointId)
     const s = await this.settings.get()
     if (!initFrom && model.preset === undefined) model.preset = s.defaultPreset

@@ -1,5 +1,6 @@
 // Checks on payloads that arrive from the renderer (untrusted: in serve mode, from a network).
 import { ApiError } from '../common/errors'
+import { FieldError } from '../common/fields'
 
 export function bad(message: string): ApiError {
   return new ApiError('BAD_REQUEST', message)
@@ -30,4 +31,14 @@ export function pick<T extends object>(v: unknown, keys: readonly (keyof T & str
   const out: Record<string, unknown> = {}
   for (const k of keys) if (o[k] !== undefined) out[k] = o[k]
   return out as Partial<T>
+}
+
+/** Runs fields.ts's checkFields (or any check that throws FieldError), its refusals as BAD_REQUEST. */
+export function checkedFields<T>(check: () => T): T {
+  try {
+    return check()
+  } catch (e) {
+    if (e instanceof FieldError) throw bad(e.message)
+    throw e
+  }
 }
