@@ -2,7 +2,9 @@
 
 #include <omp.h>
 
+#include <chrono>
 #include <climits>
+#include <vector>
 
 #include "convert.h"
 #include "core/error.h"
@@ -20,6 +22,8 @@ struct JobRequest {
     std::vector<std::string> model_fields_given;  // architecture fields, refused with initFrom
     int threads = 0;
 };
+
+constexpr double kStepBatchSeconds = 0.1;
 
 struct TrainEvent {
     enum Kind { STARTED, STEP, SAMPLE, SAVED, SAVE_FAILED, PAUSED, RESUMED } kind = STEP;
@@ -63,6 +67,12 @@ public:
 
     void Execute(const ExecutionProgress & progress) override {
         if (!run_catching([&] { run(progress); }, failure_)) SetError(failure_.message);
+        // This ran on a libuv pool thread, and libgomp keeps an idle team for every thread that
+        // ever started a parallel region. Once the process holds more OpenMP threads than cores,
+        // libgomp cuts every team's spin-wait to 100 rounds (its throttled count), so the next
+        // job's threads sleep and wake at nearly every barrier. Releasing this thread's team
+        // leaves only the running jobs' threads.
+        omp_pause_resource_all(omp_pause_soft);
     }
 
     void OnProgress(const TrainEvent * events, size_t count) override {
@@ -166,7 +176,21 @@ private:
         TrainRequest request = req_.session;
         request.text = read_text_file(req_.data_path);
         TrainingSession session(std::move(request));
-        auto send = [&](TrainEvent e) { progress.Send(&e, 1); };
+        // Step events go out in batches of up to kStepBatchSeconds: every one, in order, but a
+        // small model's 50 steps a second then wake the JS thread, the back end and the window
+        // 10 times a second, not 50, and each wake-up takes a core from the training's threads.
+        // Any other event sends the steps before it first; a step slower than that goes at once.
+        std::vector<TrainEvent> steps;
+        auto last_flush = std::chrono::steady_clock::now();
+        auto flush = [&] {
+            if (!steps.empty()) progress.Send(steps.data(), steps.size());
+            steps.clear();
+            last_flush = std::chrono::steady_clock::now();
+        };
+        auto send = [&](TrainEvent e) {
+            flush();
+            progress.Send(&e, 1);
+        };
         TrainingEvents ev;
         ev.started = [&](const SessionStart & s) {
             final_step_ = s.step;
@@ -180,7 +204,10 @@ private:
             TrainEvent e;
             e.kind = TrainEvent::STEP;
             e.stats = s;
-            send(std::move(e));
+            steps.push_back(std::move(e));
+            if (std::chrono::duration<double>(std::chrono::steady_clock::now() - last_flush).count() >= kStepBatchSeconds ||
+                s.step == s.steps)
+                flush();
         };
         ev.sample = [&](int step, const std::string & text) {
             TrainEvent e;
@@ -217,9 +244,11 @@ private:
         try {
             result_ = session.run(*control_, ev);
         } catch (...) {
+            flush();
             last_saved_step_ = session.last_saved_step();
             throw;
         }
+        flush();
     }
 
     JobRequest req_;

@@ -7,7 +7,8 @@
 // The request: { dataPath, checkpointPath?, initFrom?, resume?, model?, train?, saveInterval?,
 //   saveRetrySeconds? (between attempts of a failing final save, default 5), threads?,
 //   sampleInterval? (a sample every N steps; 0 = none, the default), sampleTokens? (120) }
-// Events arrive in order, none coalesced (AsyncProgressQueueWorker):
+// Events arrive in order, none coalesced or dropped (AsyncProgressQueueWorker); step events come in
+// batches of up to 0.1 s (a slower step at once), every other event at once:
 //   { type: 'started', model, params, vocabSize, trainTokens, valTokens, step, steps, kernels,
 //     memoryBytes, memoryAvailableBytes, checkpointBytes, train (the resolved settings) }
 //   { type: 'step', ...StepStats }

@@ -111,18 +111,20 @@ describe('training history', () => {
   })
 
   it('drops the points past the checkpoint when a run continues from an older autosave', async () => {
-    await backend.handlers.settings.update({ saveInterval: 50, sampleInterval: 0 })
+    const every = 1000 // autosaves far apart: step events come in batches of 0.1 s, an autosave flushes them
+    await backend.handlers.settings.update({ saveInterval: every, sampleInterval: 0 })
     const run = await backend.handlers.training.start({ datasetId, name: 'crashed', model: tinyModel, train: { ...tinyTrain, steps: 100_000 } })
     await waitFor(() => ofRun(run.runId).find((e) => e.type === 'saved'), 'the first autosave', 60_000)
-    // paused well past an autosave, then the engine dies: the history has 25 or more steps the
+    // paused well past an autosave, then the engine dies: the history has 100 or more steps the
     // checkpoint has not
     let paused = 0
+    await waitFor(() => stepEvents(run.runId).at(-1)!.point.step >= every + 300, 'steps past the autosave')
     for (;;) {
       const n = ofRun(run.runId).length
       await backend.handlers.training.pause({ runId: run.runId })
       const p = await waitFor(() => ofRun(run.runId, n).find((e) => e.type === 'paused'), 'the pause')
       paused = p.type === 'paused' ? p.step : 0
-      if (paused % 50 >= 25) break
+      if (paused % every >= 100) break
       await backend.handlers.training.resume({ runId: run.runId })
       await waitFor(() => stepEvents(run.runId).at(-1)!.point.step > paused, 'a step after the resume')
     }
@@ -130,7 +132,7 @@ describe('training history', () => {
     await waitFor(() => ofRun(run.runId).find((e) => e.type === 'failed'), 'the interruption')
     const crashed = await backend.handlers.training.history({ runId: run.runId })
     expect(crashed.points.at(-1)!.step).toBe(paused) // every point up to the pause was kept
-    const checkpointStep = Math.floor(paused / 50) * 50
+    const checkpointStep = Math.floor(paused / every) * every
     expect((await listed(run.runId))!.lastSavedStep).toBe(checkpointStep)
 
     const from = ofRun(run.runId).length
@@ -149,7 +151,7 @@ describe('training history', () => {
     const tCheckpoint = crashed.points[checkpointStep - 1].elapsedSeconds
     const tNext = history.points[checkpointStep].elapsedSeconds
     expect(tNext).toBeGreaterThan(tCheckpoint)
-    expect(tNext).toBeLessThan(crashed.points.at(-1)!.elapsedSeconds) // one step on, not 25
+    expect(tNext).toBeLessThan(crashed.points.at(-1)!.elapsedSeconds) // one step on, not 100
   })
 
   it('removes a run and its history, refused while it trains; its checkpoint stays until removed too', async () => {
