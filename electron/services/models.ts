@@ -3,12 +3,12 @@
 // checked against before it allocates), the engine process's resident size, and a short real
 // training run (calibration).
 import { ApiError } from '../common/errors'
-import { checkFields, FieldError, modelFields, trainFields, type ModelShape, type TrainSettings } from '../common/fields'
+import { checkFields, modelFields, trainFields, type ModelShape, type TrainSettings } from '../common/fields'
 import type { CalibrationResult, ModelEstimate, ModelEstimateRequest, PresetInfo } from '../common/types'
 import type { DatasetsService } from './datasets'
 import type { EngineClient } from './engine-client'
 import type { SettingsService } from './settings'
-import { bad } from './validate'
+import { bad, checkedFields } from './validate'
 
 // The tokenizer's <|eot|>, <|user|> and <|assistant|>, on top of the text's characters.
 export const specialTokens = 3
@@ -24,16 +24,6 @@ interface RunRequest {
 }
 
 const requestKeys = ['preset', 'model', 'train', 'datasetId', 'vocabSize'] as const
-
-/** checkFields' refusals as the API's: BAD_REQUEST, naming the field. */
-function fields<T>(check: () => T): T {
-  try {
-    return check()
-  } catch (e) {
-    if (e instanceof FieldError) throw bad(e.message)
-    throw e
-  }
-}
 
 export class ModelsService {
   constructor(
@@ -91,9 +81,9 @@ export class ModelsService {
   /** The request checked field by field, with its vocabulary and data from the dataset if it names one. */
   private async runRequest(payload: unknown, extra: readonly string[]): Promise<RunRequest> {
     if (payload === undefined || payload === null) throw bad('the request must be an object')
-    const req = fields(() => checkFields({}, payload, 'the request', [...requestKeys, ...extra])) as ModelEstimateRequest
-    const model = fields(() => checkFields(modelFields, req.model, 'model'))
-    const train = fields(() => checkFields(trainFields, req.train, 'train'))
+    const req = checkedFields(() => checkFields({}, payload, 'the request', [...requestKeys, ...extra])) as ModelEstimateRequest
+    const model = checkedFields(() => checkFields(modelFields, req.model, 'model'))
+    const train = checkedFields(() => checkFields(trainFields, req.train, 'train'))
     if (req.preset !== undefined && typeof req.preset !== 'string') throw bad('preset must be a string')
     let characters: number
     let dataBytes = 0

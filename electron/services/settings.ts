@@ -1,9 +1,9 @@
 // Settings: one small JSON file, validated on the way in, written atomically.
 import { rename } from 'node:fs/promises'
-import { checkFields, FieldError, modelFields, trainFields } from '../common/fields'
+import { checkFields, modelFields, trainFields } from '../common/fields'
 import type { ModelDraft, Settings, UiState } from '../common/types'
 import { readJson, writeJsonAtomic } from './atomic-file'
-import { bad, object, optionalInt, string } from './validate'
+import { bad, checkedFields, object, optionalInt, string } from './validate'
 
 export const defaultSettings: Settings = {
   threads: 0,
@@ -85,10 +85,7 @@ function checkDraft(v: unknown): ModelDraft {
   const preset = string(o.preset, 'ui.draft.preset', 40)
   if (!presetNames.includes(preset)) throw bad(`ui.draft.preset must be one of ${presetNames.join(', ')}`)
   const datasetId = o.datasetId === null || o.datasetId === undefined ? null : string(o.datasetId, 'ui.draft.datasetId', 80)
-  try {
-    return { datasetId, preset, model: checkFields(modelFields, o.model, 'ui.draft.model'), train: checkFields(trainFields, o.train, 'ui.draft.train') }
-  } catch (e) {
-    if (e instanceof FieldError) throw bad(e.message)
-    throw e
-  }
+  return checkedFields(() => ({
+    datasetId, preset, model: checkFields(modelFields, o.model, 'ui.draft.model'), train: checkFields(trainFields, o.train, 'ui.draft.train'),
+  }))
 }

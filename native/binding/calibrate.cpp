@@ -77,6 +77,7 @@ public:
 
     void Execute() override {
         if (!run_catching([&] { result_ = run_calibration(req_); }, failure_)) SetError(failure_.message);
+        release_thread_team();
     }
     void OnOK() override {
         Napi::Env env = Env();

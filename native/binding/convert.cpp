@@ -1,6 +1,8 @@
 #include "convert.h"
 
 #include <algorithm>
+#include <omp.h>
+
 #include <cmath>
 #include <variant>
 
@@ -355,6 +357,8 @@ bool run_catching(const std::function<void()> & fn, EngineFailure & failure) {
     }
     return false;
 }
+
+void release_thread_team() { omp_pause_resource_all(omp_pause_soft); }
 
 Napi::Error engine_error(Napi::Env env, const EngineFailure & f) {
     Napi::Error e = Napi::Error::New(env, f.message);

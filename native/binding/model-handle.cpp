@@ -69,6 +69,7 @@ public:
 
     void Execute(const ExecutionProgress & progress) override {
         if (!run_catching([&] { run(progress); }, failure_)) SetError(failure_.message);
+        release_thread_team();
     }
     void run(const ExecutionProgress & progress) {
         if (req_.threads > 0) omp_set_num_threads(req_.threads);

@@ -67,12 +67,7 @@ public:
 
     void Execute(const ExecutionProgress & progress) override {
         if (!run_catching([&] { run(progress); }, failure_)) SetError(failure_.message);
-        // This ran on a libuv pool thread, and libgomp keeps an idle team for every thread that
-        // ever started a parallel region. Once the process holds more OpenMP threads than cores,
-        // libgomp cuts every team's spin-wait to 100 rounds (its throttled count), so the next
-        // job's threads sleep and wake at nearly every barrier. Releasing this thread's team
-        // leaves only the running jobs' threads.
-        omp_pause_resource_all(omp_pause_soft);
+        release_thread_team();
     }
 
     void OnProgress(const TrainEvent * events, size_t count) override {
