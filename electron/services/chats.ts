@@ -3,12 +3,12 @@
 import { readdir, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ApiError } from '../common/errors'
-import type { ChatSession, ChatSummary, SamplingSettings } from '../common/types'
+import type { ChatSession, ChatSummary } from '../common/types'
 import { JsonWriteQueue, readJson } from './atomic-file'
-import { samplingKeys, type GenerationService } from './generation'
+import { samplingOf, type GenerationService } from './generation'
 import { isSafeId, newId } from './paths'
 import type { TrainingService } from './training'
-import { bad, object, pick, string } from './validate'
+import { bad, object, string } from './validate'
 
 export class ChatsService {
   private replying = new Set<string>()
@@ -61,7 +61,7 @@ export class ChatsService {
     const message = string(o.message, 'message', 20_000).trim()
     if (!message) throw bad('message must not be empty')
     if (this.replying.has(chat.id)) throw new ApiError('BUSY', 'this chat is still replying')
-    const sampling = pick<SamplingSettings>(o, samplingKeys, 'the request')
+    const sampling = samplingOf(o, ['chatId', 'message'], 'the request')
     chat.messages.push({ role: 'user', text: message, at: new Date().toISOString() })
     const history = chat.messages.map(({ role, text }) => ({ role, text }))
     this.replying.add(chat.id)

@@ -9,10 +9,14 @@ import type { EventBus } from './event-bus'
 import { newId } from './paths'
 import type { SettingsService } from './settings'
 import type { TrainingService } from './training'
-import { bad, object, pick, string } from './validate'
+import { checkFields, samplingFields } from '../common/fields'
+import { bad, checkedFields, object, string } from './validate'
 
-export const samplingKeys = ['maxTokens', 'temperature', 'topK', 'topP', 'repetitionPenalty', 'repetitionWindow', 'seed', 'stop',
-  'passes', 'adaptive', 'klThreshold', 'weights'] as const
+/** The sampling fields of a request (fields.ts), checked, beside the request's own keys. */
+export function samplingOf(o: Record<string, unknown>, own: readonly string[], what: string): SamplingSettings {
+  const checked = checkedFields(() => checkFields(samplingFields, o, what, own)) as Record<string, unknown>
+  return Object.fromEntries(Object.entries(checked).filter(([k]) => !own.includes(k))) as SamplingSettings
+}
 
 export interface GenerationHooks {
   onDone?(result: GenerationResult): void | Promise<void>
@@ -57,7 +61,7 @@ export class GenerationService {
   async start(payload: unknown): Promise<{ generationId: string }> {
     const o = object(payload, 'the generation request')
     const prompt = string(o.prompt ?? '', 'prompt', 100_000)
-    return this.run(o.checkpointId, { prompt }, pick<SamplingSettings>(o, samplingKeys, 'the generation request'))
+    return this.run(o.checkpointId, { prompt }, samplingOf(o, ['checkpointId', 'prompt'], 'the generation request'))
   }
 
   /** Starts a generation; used by start() and by the chat service (with a history). */

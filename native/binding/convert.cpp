@@ -330,6 +330,13 @@ Napi::Object model_config_to_js(Napi::Env env, const ModelConfig & c) {
     return o;
 }
 
+Napi::Object train_config_to_js(Napi::Env env, const TrainConfig & c, int seq_len) {
+    Napi::Object o = Napi::Object::New(env);
+    write_fields(o, train_table(), c);
+    o.Set("seqLen", seq_len);  // as trained: 0 in the config means the model's context
+    return o;
+}
+
 Napi::Object step_stats_to_js(Napi::Env env, const StepStats & s) {
     Napi::Object o = Napi::Object::New(env);
     o.Set("step", s.step);

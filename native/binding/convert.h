@@ -48,6 +48,8 @@ int sequence_length(const ModelConfig & model, const TrainConfig & train);  // s
 
 // A model under the table's keys, with its vocabSize.
 Napi::Object model_config_to_js(Napi::Env env, const ModelConfig & c);
+// A run's settings under fields.ts's train keys; seq_len is the length it trains with.
+Napi::Object train_config_to_js(Napi::Env env, const TrainConfig & c, int seq_len);
 Napi::Object step_stats_to_js(Napi::Env env, const StepStats & s);
 
 // An exception caught on a worker thread, kept until OnError can build the JS error.

@@ -34,28 +34,6 @@ struct TrainEvent {
     int step = 0;
 };
 
-// The run's settings as the session resolved them, under the JS names of fields.ts's trainFields
-// (seqLen is the length the run trains at, never 0).
-Napi::Object train_config_to_js(Napi::Env env, const TrainConfig & c, int seq_len) {
-    Napi::Object o = Napi::Object::New(env);
-    o.Set("steps", c.steps);
-    o.Set("batchSize", c.batch_size);
-    o.Set("seqLen", seq_len);
-    o.Set("gradAccum", c.grad_accum);
-    o.Set("lr", c.lr);
-    o.Set("minLr", c.min_lr);
-    o.Set("warmupSteps", c.warmup_steps);
-    o.Set("weightDecay", c.weight_decay);
-    o.Set("beta1", c.beta1);
-    o.Set("beta2", c.beta2);
-    o.Set("gradClip", c.grad_clip);
-    o.Set("evalInterval", c.eval_interval);
-    o.Set("evalBatches", c.eval_batches);
-    o.Set("valFraction", c.val_fraction);
-    o.Set("seed", double(c.seed));
-    return o;
-}
-
 class TrainWorker : public Napi::AsyncProgressQueueWorker<TrainEvent> {
 public:
     TrainWorker(Napi::Env env, JobRequest req, std::shared_ptr<TrainControl> control, Napi::Function on_event)

@@ -59,6 +59,13 @@ describe('back end', () => {
     const done = await waitFor(() => generation.find((g) => g.generationId === generationId && g.type === 'done'), 'the generation')
     expect(done.type === 'done' && done.result.tokens).toBe(20)
     await expect(backend.handlers.generation.start({ checkpointId: 'run-none', prompt: '' })).rejects.toMatchObject({ code: 'NOT_FOUND' })
+    // sampling fields are fields.ts's: a misspelling is refused by name, a bad value by its bounds
+    await expect(backend.handlers.generation.start({ checkpointId: ck.id, prompt: '', temprature: 1 } as never)).rejects.toMatchObject({
+      code: 'BAD_REQUEST', message: "the generation request has no field 'temprature'",
+    })
+    await expect(backend.handlers.generation.start({ checkpointId: ck.id, prompt: '', topP: 2 })).rejects.toMatchObject({
+      code: 'BAD_REQUEST', message: 'Top-p must be between 0 and 1',
+    })
 
     const chat = await backend.handlers.chats.create({ checkpointId: ck.id })
     const reply = await backend.handlers.chats.reply({ chatId: chat.id, message: 'the model', maxTokens: 15 })
@@ -68,6 +75,9 @@ describe('back end', () => {
     expect(saved.messages[1].stats?.tokens).toBeGreaterThan(0)
     expect((await backend.handlers.chats.list())[0]).toMatchObject({ id: chat.id, messages: 2 })
     await expect(backend.handlers.chats.reply({ chatId: chat.id, message: 'Zebra' })).rejects.toMatchObject({ code: 'BAD_REQUEST' })
+    await expect(backend.handlers.chats.reply({ chatId: chat.id, message: 'hi', max_tokens: 5 } as never)).rejects.toMatchObject({
+      code: 'BAD_REQUEST', message: "the request has no field 'max_tokens'",
+    })
   })
 
   it('marks a run interrupted when the engine is killed, and continues it from the autosave', async () => {
