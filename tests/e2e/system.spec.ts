@@ -17,7 +17,7 @@ test('shows the engine version and build flags from the engine process, with no 
   })
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
 
-  await page.goto(serve.url)
+  await page.goto(`${serve.url}#/system`)
   await expect(page.getByRole('heading', { name: 'Engine' })).toBeVisible()
   await expect(page.locator('[data-fact="Version"]')).toHaveText(/^\d+\.\d+\.\d+$/)
   await expect(page.locator('[data-fact="Kernels"]')).not.toBeEmpty()
