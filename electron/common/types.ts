@@ -251,6 +251,7 @@ export type TrainingEvent =
 export interface CheckpointEntry {
   id: string // the run id that wrote it
   name: string
+  datasetId: string // what it was trained on
   path: string
   bytes: number
   modifiedAt: string

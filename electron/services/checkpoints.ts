@@ -14,7 +14,7 @@ export class CheckpointsService {
       const file = await this.training.checkpointExists(r)
       if (!file) continue
       out.push({
-        id: r.runId, name: r.name, path: r.checkpointPath, bytes: file.bytes, modifiedAt: file.modifiedAt,
+        id: r.runId, name: r.name, datasetId: r.datasetId, path: r.checkpointPath, bytes: file.bytes, modifiedAt: file.modifiedAt,
         model: r.model, params: r.params, trainedSteps: r.lastSavedStep, valLoss: r.metrics.valLoss,
       })
     }

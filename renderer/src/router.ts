@@ -7,6 +7,7 @@ const views: Record<string, RouteRecordRaw['component']> = {
   datasets: () => import('./views/DatasetsView.vue'),
   model: () => import('./views/ModelView.vue'),
   train: () => import('./views/TrainView.vue'),
+  generate: () => import('./views/GenerateView.vue'),
   system: () => import('./views/SystemView.vue'),
 }
 

@@ -1,8 +1,8 @@
 // The first half of the product, end to end, in Debian's Chromium against serve mode with a
 // fresh data folder and a local HTTP server for downloads: download a dataset, pick micro,
 // train 100 steps while the chart gains points and the loss falls, pause, resume, stop; restart
-// the server and find the run, its chart and its checkpoint still there; continue it to the end.
-// Then every window in light and dark (screenshots kept as artifacts), each reachable by Tab.
+// the server and find the run, its chart and its checkpoint still there; continue it to the end;
+// generate from it, stopping one completion with Esc. Then every window in light and dark (screenshots kept as artifacts), each reachable by Tab.
 import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
@@ -24,7 +24,7 @@ test.afterAll(async () => {
   await fx.close()
 })
 
-const windows = ['datasets', 'model', 'train', 'system'] as const
+const windows = ['datasets', 'model', 'train', 'generate', 'system'] as const
 
 function watchConsole(page: Page): string[] {
   const problems: string[] = []
@@ -90,7 +90,7 @@ async function unreachedByTab(page: Page): Promise<string[]> {
   }, [...reached])
 }
 
-test('download, pick micro, train and watch, pause, resume, stop, restart, continue', async ({ page }, info) => {
+test('download, pick micro, train and watch, pause, resume, stop, restart, continue, generate', async ({ page }, info) => {
   test.setTimeout(300_000)
   const problems = watchConsole(page)
   await page.setViewportSize({ width: 1280, height: 720 })
@@ -105,7 +105,7 @@ test('download, pick micro, train and watch, pause, resume, stop, restart, conti
   await expect(page.locator('[data-stat="vocabulary"]')).toHaveText(/^\d+ characters$/)
 
   // settings: a sample every 25 steps, an autosave every 40
-  await page.keyboard.press('Control+4')
+  await page.getByRole('link', { name: /^System/ }).click()
   await expect(page.getByRole('heading', { level: 1, name: 'System' })).toBeVisible()
   await page.getByLabel('Sample text every').fill('25')
   await page.getByLabel('Sample text every').press('Tab')
@@ -124,7 +124,7 @@ test('download, pick micro, train and watch, pause, resume, stop, restart, conti
   await page.getByLabel('Attention heads').fill('3')
   await expect(page.locator('[data-field="numHeads"] [role=alert]')).toHaveText('3 heads do not divide the embedding width 64')
   await expect(page.getByRole('button', { name: 'Start training' })).toBeDisabled()
-  await page.getByRole('button', { name: "Reset Attention heads to the preset's 2" }).click()
+  await page.getByRole('button', { name: 'Reset Attention heads to 2' }).click()
   await expect(page.locator('[data-estimate="params"]')).toHaveText(/\d/)
   await expect(page.locator('[data-estimate="memory"]')).toHaveText(/MiB/)
   await page.getByRole('button', { name: 'Measure speed (2 s)' }).click()
@@ -162,7 +162,7 @@ test('download, pick micro, train and watch, pause, resume, stop, restart, conti
   await expect.poll(() => chartPoints(page)).toBe(points)
   await expect(page.locator('[data-readout="saved"]')).toHaveText(`step ${stoppedAt}`)
   await expect(page.locator('[data-sample-step]').first()).toBeVisible()
-  const [runDir] = await page.locator('[data-run]').first().evaluate((el) => [el.getAttribute('data-run')])
+  const runDir = await page.locator('[data-run]').first().getAttribute('data-run')
   expect(existsSync(join(dataDir, 'checkpoints', `${runDir}.bin`))).toBe(true)
 
   // continue it from its checkpoint to the end
@@ -170,6 +170,24 @@ test('download, pick micro, train and watch, pause, resume, stop, restart, conti
   await expect(status).toHaveText('Finished', { timeout: 60_000 })
   await expect.poll(() => chartPoints(page)).toBe(100)
   await expect(page.locator('[data-readout="step"]')).toHaveText('100 / 100')
+
+  // talk to it: a completion streams, Esc stops it; a short one runs to its max tokens
+  await page.keyboard.press('Control+4')
+  await expect(page.getByRole('heading', { level: 1, name: 'Generate' })).toBeVisible()
+  await expect(page.getByRole('combobox', { name: 'Model' })).toHaveValue(runDir!)
+  await page.getByRole('textbox', { name: 'Prompt' }).fill('ma')
+  await page.getByRole('textbox', { name: 'Max tokens' }).fill('1000000')
+  await page.getByRole('textbox', { name: 'Prompt' }).press('Control+Enter')
+  await expect.poll(async () => ((await page.locator('[data-output]').textContent()) ?? '').length, { timeout: 30_000 }).toBeGreaterThan(40)
+  await page.keyboard.press('Escape')
+  await expect(page.locator('[data-generation-stats]')).toContainText('stopped', { timeout: 30_000 })
+  await page.getByRole('textbox', { name: 'Max tokens' }).fill('50')
+  await page.locator('#passes-dial').fill('2')
+  await expect(page.locator('[data-sampling="passes"]')).toHaveText('2')
+  await page.getByRole('button', { name: 'Generate' }).click()
+  await expect(page.locator('[data-generation-stats]')).toContainText('50 tokens', { timeout: 30_000 })
+  await expect(page.locator('[data-generation-stats]')).toContainText('reached max tokens')
+  await expect(page.locator('[data-generation-stats]')).toContainText(/first token \d+ ms/)
 
   // every window, light and dark, at a Pi's 1280x720; each reachable by Tab
   for (const scheme of ['light', 'dark'] as const) {

@@ -29,7 +29,7 @@ describe('FieldInput', () => {
     expect(input.attributes('aria-describedby')).toContain('f-numHeads-problem')
     expect(w.get('#f-numHeads-problem').text()).toBe('3 heads do not divide the embedding width 64')
     const reset = w.get('button')
-    expect(reset.attributes('aria-label')).toBe("Reset Attention heads to the preset's 2")
+    expect(reset.attributes('aria-label')).toBe('Reset Attention heads to 2')
     await reset.trigger('click')
     expect(w.emitted('change')).toEqual([[2]])
     await w.setProps({ value: 2, problem: undefined })

@@ -1,0 +1,91 @@
+// Generation (the generation namespace): the Generate window's prompt, sampling settings and the
+// one completion streaming at a time, its events routed by generation id; time to first token is
+// measured here, from the request to the first piece of text.
+import type { GenerationEvent, GenerationResult, SamplingSettings } from '@common/types'
+import { acceptHMRUpdate, defineStore } from 'pinia'
+import { computed, ref } from 'vue'
+import { api } from '../lib/api'
+import { toShownError, type ShownError } from '../lib/errors'
+
+export type GenerationStatus = 'idle' | 'starting' | 'streaming' | 'done' | 'failed'
+
+export const defaultSampling: SamplingSettings = { maxTokens: 300, temperature: 0.8, topK: 40, topP: 0.95 }
+
+export const useGenerationStore = defineStore('generation', () => {
+  const checkpointId = ref<string | null>(null)
+  const prompt = ref('')
+  const sampling = ref<SamplingSettings>({ ...defaultSampling })
+  const output = ref('')
+  const status = ref<GenerationStatus>('idle')
+  const result = ref<GenerationResult | null>(null)
+  const error = ref<ShownError | null>(null)
+  const firstTokenMs = ref<number | null>(null)
+  let generationId: string | null = null
+  let startedAt = 0
+
+  const running = computed(() => status.value === 'starting' || status.value === 'streaming')
+
+  // events that come before the start's answer names the generation wait for it
+  let early: GenerationEvent[] = []
+  api.generation.onEvent((e) => {
+    if (generationId === null && status.value === 'starting') early.push(e)
+    else if (e.generationId === generationId) apply(e) // else another window's (a chat reply)
+  })
+  function apply(e: GenerationEvent): void {
+    if (e.type === 'token') {
+      if (firstTokenMs.value === null) firstTokenMs.value = performance.now() - startedAt
+      output.value += e.text
+      status.value = 'streaming'
+    } else if (e.type === 'done') {
+      result.value = e.result
+      status.value = 'done'
+      generationId = null
+    } else {
+      error.value = toShownError(e.error)
+      status.value = 'failed'
+      generationId = null
+    }
+  }
+
+  function setSampling<K extends keyof SamplingSettings>(k: K, v: SamplingSettings[K] | undefined): void {
+    const next = { ...sampling.value }
+    if (v === undefined) delete next[k]
+    else next[k] = v
+    sampling.value = next
+  }
+
+  async function start(): Promise<boolean> {
+    if (!checkpointId.value || running.value) return false
+    output.value = ''
+    result.value = null
+    error.value = null
+    firstTokenMs.value = null
+    status.value = 'starting'
+    startedAt = performance.now()
+    try {
+      const id = (await api.generation.start({ checkpointId: checkpointId.value, prompt: prompt.value, ...sampling.value })).generationId
+      generationId = id
+      for (const e of early.splice(0)) if (e.generationId === id) apply(e)
+      return true
+    } catch (e) {
+      early = []
+      error.value = toShownError(e)
+      status.value = 'failed'
+      return false
+    }
+  }
+
+  async function stop(): Promise<void> {
+    if (!generationId) return
+    try {
+      await api.generation.cancel({ generationId })
+    } catch (e) {
+      // it may have just finished: that is not worth an error
+      if (toShownError(e).code !== 'NOT_FOUND') error.value = toShownError(e)
+    }
+  }
+
+  return { checkpointId, prompt, sampling, output, status, result, error, firstTokenMs, running, setSampling, start, stop }
+})
+
+if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useGenerationStore, import.meta.hot))
