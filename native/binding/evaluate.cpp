@@ -108,12 +108,7 @@ Napi::Value evaluate(const Napi::CallbackInfo & info) {
 
     auto cancelled = std::make_shared<std::atomic<bool>>(false);
     auto * worker = new EvaluateWorker(env, std::move(req), cancelled);
-    Napi::Object job = Napi::Object::New(env);
-    job.Set("done", worker->promise());
-    job.Set("cancel", Napi::Function::New(env, [cancelled](const Napi::CallbackInfo & ci) {
-                cancelled->store(true);
-                return ci.Env().Undefined();
-            }));
+    Napi::Object job = cancellable_job(env, worker->promise(), cancelled);
     worker->Queue();
     return job;
 }
