@@ -14,6 +14,7 @@
 #include "eval/evaluate.h"
 #include "io/checkpoint.h"
 #include "test-util.h"
+#include "train/memory-plan.h"
 #include "train/trainer.h"
 
 using namespace mg;
@@ -90,6 +91,18 @@ static void test_against_forward() {
         EXPECT(r.mean_passes == passes && r.tokens_per_sec > 0 && r.ms_per_token > 0);
     }
     EXPECT(m.grads.empty());  // inference only: the evaluation never asked for gradients
+    // the arena the batched path reserves is exactly what a tapeless forward and its loss reach
+    for (int passes : {1, 3}) {
+        Tape tape;
+        tape.recording = false;
+        PassPlan plan;
+        plan.passes = passes;
+        std::vector<int> tgt(tok.begin() + 1, tok.begin() + 1 + 5 * 16);
+        gpt_forward_loss(m, tape, tok.data(), tgt.data(), 5, 16, plan, 1.0f);
+        const size_t planned = plan_inference_acts(m.config, 5, 16, passes);
+        EXPECT_MSG(tape.acts.high_water() == planned, "passes %d: arena high water %zu, planned %zu", passes,
+                   tape.acts.high_water(), planned);
+    }
 }
 
 // The same bits at 1 and 2 threads; the same loss at any batch size; passes change the loss.
