@@ -36,6 +36,40 @@ export interface HostModelInfo {
   scheduleSteps: number | null
 }
 
+// A whole-split evaluation (native/src/eval/evaluate.h): every target token of the text's
+// validation split (the trainer's: its last valFraction) or of the whole text, counted once.
+export interface HostEvaluateParams {
+  checkpointPath: string
+  dataPath: string
+  split?: 'val' | 'all' // default 'val'
+  passes?: number // core passes per token (adaptive: the most); 0 or absent: the model's default
+  adaptive?: boolean // stop a token's passes once KL to the previous pass is below klThreshold
+  klThreshold?: number
+  valFraction?: number // default: the checkpoint's run's, else 0.1
+  batchSize?: number // windows per forward
+  seqLen?: number // window length; 0 or absent: the run's training length
+  threads?: number
+}
+
+export interface HostEvalResult {
+  tokens: number // target tokens evaluated
+  loss: number // mean cross-entropy, nats per token
+  bitsPerChar: number
+  tokensPerSec: number
+  msPerToken: number
+  meanPasses: number
+  seconds: number
+  passes: number
+  adaptive: boolean
+  seqLen: number
+  windows: number
+  split: 'val' | 'all'
+  valFraction: number | null // null for 'all'
+  dataTokens: number // the whole text
+  dataIsTrainingData: boolean | null // the checkpoint's run trained on this text; null: it kept no training state
+  threads: number
+}
+
 // The engine's memory plan for a run (native/src/train/memory-plan.h), bytes.
 export interface HostMemoryPlan {
   model: ModelShape & { vocabSize: number } // resolved: the preset with the fields applied
@@ -75,6 +109,7 @@ export interface HostMethods {
   'train.resume': [{ jobId: string }, void]
   'train.stop': [{ jobId: string }, void]
   'model.info': [{ checkpointPath: string }, HostModelInfo]
+  'model.evaluate': [HostEvaluateParams, HostEvalResult]
   'generate.start': [HostGenerateParams, void]
   'generate.cancel': [{ jobId: string }, void]
 }

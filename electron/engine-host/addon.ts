@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
-import type { HostFieldSpec, HostMemoryPlan, HostMethods, HostModelInfo, HostTrainParams } from '../common/engine-protocol'
+import type { HostEvalResult, HostEvaluateParams, HostFieldSpec, HostMemoryPlan, HostMethods, HostModelInfo, HostTrainParams } from '../common/engine-protocol'
 import type { EngineInfo, GenerationResult, ModelShape, SamplingSettings } from '../common/types'
 
 /** What TrainingJob takes: the engine-process request without its job id (saving is optional). */
@@ -39,6 +39,8 @@ export interface Addon {
   fieldSpecs(): { model: HostFieldSpec[]; train: HostFieldSpec[]; sampling: HostFieldSpec[] }
   planMemory(request: HostMethods['engine.planMemory'][0]): HostMemoryPlan
   calibrate(request: HostMethods['engine.calibrate'][0]): Promise<HostMethods['engine.calibrate'][1]>
+  /** Runs on the libuv pool; cancel() makes done reject with code CANCELLED. */
+  evaluate(request: HostEvaluateParams): { done: Promise<HostEvalResult>; cancel(): void }
   TrainingJob: new (request: AddonTrainRequest, onEvent: (event: Record<string, unknown> & { type: string }) => void) => AddonTrainingJob
   loadModel(path: string): Promise<AddonModel>
 }

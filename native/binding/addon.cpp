@@ -3,6 +3,7 @@
 
 #include "calibrate.h"
 #include "convert.h"
+#include "evaluate.h"
 #include "info.h"
 #include "model-handle.h"
 #include "plan-memory.h"
@@ -24,6 +25,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
     exports.Set("fieldSpecs", Napi::Function::New(env, mg::binding::field_specs));
     exports.Set("planMemory", Napi::Function::New(env, mg::binding::plan_memory));
     exports.Set("calibrate", Napi::Function::New(env, mg::binding::calibrate));
+    exports.Set("evaluate", Napi::Function::New(env, mg::binding::evaluate));
     exports.Set("TrainingJob", mg::binding::TrainingJob::define(env));
     exports.Set("Model", mg::binding::ModelHandle::define(env, &data->model_constructor));
     exports.Set("loadModel", Napi::Function::New(env, mg::binding::ModelHandle::load));

@@ -367,6 +367,16 @@ bool run_catching(const std::function<void()> & fn, EngineFailure & failure) {
 
 void release_thread_team() { omp_pause_resource_all(omp_pause_soft); }
 
+Napi::Object cancellable_job(Napi::Env env, Napi::Promise done, std::shared_ptr<std::atomic<bool>> cancelled) {
+    Napi::Object job = Napi::Object::New(env);
+    job.Set("done", done);
+    job.Set("cancel", Napi::Function::New(env, [cancelled](const Napi::CallbackInfo & ci) {
+                cancelled->store(true);
+                return ci.Env().Undefined();
+            }));
+    return job;
+}
+
 Napi::Error engine_error(Napi::Env env, const EngineFailure & f) {
     Napi::Error e = Napi::Error::New(env, f.message);
     e.Set("code", f.code.empty() ? "ENGINE_ERROR" : f.code);

@@ -4,8 +4,10 @@
 #pragma once
 #include <napi.h>
 
+#include <atomic>
 #include <functional>
 #include <initializer_list>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -66,6 +68,10 @@ bool run_catching(const std::function<void()> & fn, EngineFailure & failure);
 // every barrier (a training measured 12% slower after earlier jobs). This frees the calling
 // thread's team only (libgomp's omp_pause_resource acts on the caller's pool), never a running one.
 void release_thread_team();
+
+// A job as JavaScript holds it: { done, cancel }, cancel() setting `cancelled` (which the
+// worker's engine call polls). Queue the worker after building it.
+Napi::Object cancellable_job(Napi::Env env, Napi::Promise done, std::shared_ptr<std::atomic<bool>> cancelled);
 
 // An engine failure as a JS Error: `code` is the engine's (DISK_FULL, CHECKPOINT_LOCKED, ...) or
 // "ENGINE_ERROR" when it gave none, `hint` is there when the engine gave one.

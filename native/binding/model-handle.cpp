@@ -192,12 +192,7 @@ Napi::Value ModelHandle::generate(const Napi::CallbackInfo & info) {
     }
     auto cancelled = std::make_shared<std::atomic<bool>>(false);
     auto * worker = new GenerateWorker(env, model_, std::move(req), on_text, cancelled);
-    Napi::Object job = Napi::Object::New(env);
-    job.Set("done", worker->promise());
-    job.Set("cancel", Napi::Function::New(env, [cancelled](const Napi::CallbackInfo & ci) {
-                cancelled->store(true);
-                return ci.Env().Undefined();
-            }));
+    Napi::Object job = cancellable_job(env, worker->promise(), cancelled);
     worker->Queue();
     return job;
 }

@@ -73,14 +73,15 @@ const std::vector<Flag> & flags() {
             add(name, arg, group, help, [=](O & o, const std::string &, const std::string & v) { field(o) = v; });
         };
         const char * F = "Files", * A = "Model", * R = "Recursion", * TR = "Training",
-                   * G = "Generation", * X = "General";
+                   * G = "Generation", * E = "Evaluation", * X = "General";
         mode("train", CliMode::Train, "train a model on --data");
         mode("generate", CliMode::Generate, "generate text from --prompt");
         mode("chat", CliMode::Chat, "interactive chat (/quit or Ctrl-D ends, /reset forgets the conversation)");
+        mode("eval", CliMode::Eval, "the loss and bits per character of --checkpoint over the whole val split of --data");
         mode("info", CliMode::Info, "print a checkpoint's model, vocabulary and training state");
         mode("help", CliMode::Help, "show this help");
         mode("version", CliMode::Version, "print the version and build");
-        str_flag("data", "<path>", F, "training text (UTF-8)", [](O & o) -> std::string & { return o.data; });
+        str_flag("data", "<path>", F, "training text (UTF-8); with --eval, the text to evaluate", [](O & o) -> std::string & { return o.data; });
         str_flag("save_checkpoint", "<path>", F, "save the model here (atomically) during and after training",
                  [](O & o) -> std::string & { return o.save_checkpoint; });
         str_flag("load_checkpoint", "<path>", F, "start from this checkpoint", [](O & o) -> std::string & { return o.load_checkpoint; });
@@ -153,6 +154,13 @@ const std::vector<Flag> & flags() {
                 if (v != "fp16" && v != "fp32") throw UsageError("--" + f + " must be fp16 or fp32 (got " + v + ")");
                 o.generate.weights = decode_weights_from_name(v);
             });
+        add("split", "<val|all>", E, "--eval: the val split the trainer holds out (default), or all of the text",
+            [](O & o, const std::string & f, const std::string & v) {
+                if (v != "val" && v != "all") throw UsageError("--" + f + " must be val or all (got " + v + ")");
+                o.split = v;
+            });
+        add("json", nullptr, E, "--eval: print the result as one JSON object",
+            [](O & o, const std::string &, const std::string &) { o.json = true; });
         int_flag("threads", X, "CPU threads (default: all cores)", 1, 1024, [](O & o) -> int & { return o.threads; });
         add("seed", "<n>", X, "seed for initialisation, batches and sampling (default 1337 / 42)",
             [](O & o, const std::string & f, const std::string & v) {
@@ -165,12 +173,12 @@ const std::vector<Flag> & flags() {
     return table;
 }
 
-const std::vector<std::string> kModeFlags = {"train", "generate", "chat", "info", "help", "version"};
+const std::vector<std::string> kModeFlags = {"train", "generate", "chat", "eval", "info", "help", "version"};
 
 }  // namespace
 
 std::string usage_line() {
-    return "usage: microgpt [--train --data <path> | --generate | --chat | --info] [options]   (microgpt --help lists them)";
+    return "usage: microgpt [--train --data <path> | --generate | --chat | --eval | --info] [options]   (microgpt --help lists them)";
 }
 
 CliOptions parse_args(int argc, const char * const * argv) {
@@ -231,7 +239,8 @@ std::string help_text() {
          "  microgpt --train --data names.txt --load_checkpoint names.bin --steps 2000 --save_checkpoint names2.bin\n"
          "  microgpt --train --checkpoint names.bin --data names.txt --resume\n"
          "  microgpt --generate --checkpoint names.bin --prompt \"em\" --passes 4\n"
-         "  microgpt --chat --checkpoint chat.bin\n";
+         "  microgpt --chat --checkpoint chat.bin\n"
+         "  microgpt --eval --checkpoint names.bin --data names.txt --passes 2 --json\n";
     return s;
 }
 

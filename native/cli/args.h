@@ -11,7 +11,7 @@
 
 namespace mg {
 
-enum class CliMode { Demo, Train, Generate, Chat, Info, Help, Version };
+enum class CliMode { Demo, Train, Generate, Chat, Eval, Info, Help, Version };
 
 struct CliOptions {
     CliMode mode = CliMode::Demo;
@@ -24,6 +24,8 @@ struct CliOptions {
     int log_interval = 10;
     int save_interval = 500;  // autosave every N steps when saving; 0 = only at the end
     int sample_every = 0;     // print a sample of the model's text every N steps; 0 = none
+    std::string split = "val";  // --eval: the validation split, or "all" of the text
+    bool json = false;        // --eval: print one JSON object instead of text
     std::set<std::string> given;  // flags present on the command line, e.g. "embed_dim"
 };
 

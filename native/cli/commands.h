@@ -22,6 +22,7 @@ void install_interrupt_handler();
 int cmd_train(const CliOptions & o);
 int cmd_generate(const CliOptions & o);
 int cmd_chat(const CliOptions & o);
+int cmd_eval(const CliOptions & o);
 int cmd_info(const CliOptions & o);
 int cmd_demo(const CliOptions & o);
 
@@ -32,5 +33,6 @@ void load_model(const CliOptions & o, LoadedModel & lm);
 // Streams one generation to stdout and prints its statistics to stderr.
 int print_generation(const LoadedModel & lm, const CliOptions & o, const std::string & prompt);
 std::string format_duration(double seconds);
+std::string with_commas(double v);  // 12,345
 
 }  // namespace mg

@@ -29,6 +29,7 @@ int main(int argc, char ** argv) {
             case CliMode::Train: return cmd_train(o);
             case CliMode::Generate: return cmd_generate(o);
             case CliMode::Chat: return cmd_chat(o);
+            case CliMode::Eval: return cmd_eval(o);
             case CliMode::Info: return cmd_info(o);
             case CliMode::Demo: return cmd_demo(o);
         }

@@ -45,7 +45,7 @@ std::string format_duration(double s) {
     return buf;
 }
 
-static std::string with_commas(double v) {
+std::string with_commas(double v) {
     std::string s = std::to_string(long(v + 0.5));
     for (int i = int(s.size()) - 3; i > 0; i -= 3) s.insert(size_t(i), ",");
     return s;

@@ -61,7 +61,7 @@ out=$($MG --train --data "$D" --steps 10 $SMALL --sample_every 5 2>&1)
 if [ "$(grep -c '^sample after step [0-9]*:$' <<<"$out")" = 2 ] && grep -q '^sample after step 10:$' <<<"$out" \
    && grep -A3 '^sample after step 5:$' <<<"$out" | grep -q '^  | .*[a-z]'; then ok "--sample_every prints the model's text every N steps"
 else fail "--sample_every 5 over 10 steps should print two samples"; echo "$out" | tail -8 | sed 's/^/       /'; fi
-expect "--max_passes 1 is a plain GPT" 0 "no recursion" -- $MG --train --data "$D" --steps 2 $SMALL --max_passes 1
+expect "--max_passes 1 is a plain GPT" 0 "no recursion" -- $MG --train --data "$D" --steps 2 $SMALL --max_passes 1 --save_checkpoint "$W/plain.bin"
 expect "--info" 0 "training state: step 20 of 20" -- $MG --info --checkpoint "$W/m.bin"
 expect "--help lists the flags" 0 "--backprop_passes" -- $MG --help
 expect "--version" 0 "microgpt" -- $MG --version
@@ -70,6 +70,36 @@ if [ "${MG_TEST_REDUCED:-0}" != 0 ]; then  # under qemu: the demo's path, with a
 else
   expect "no arguments runs the demo" 0 "sample with 3 recursion passes" -- $MG
 fi
+
+# --- --eval: every token of the trainer's val split once, as text and as one JSON object
+jget() { sed -n "s/.*\"$1\": \([^,}]*\).*/\1/p" <<<"$2"; }
+expect "--eval prints the loss and bits per character" 0 "bits/char" -- $MG --eval --checkpoint "$W/m.bin" --data "$D"
+val=$($MG --train --data "$D" --steps 1 $SMALL | sed -n 's/.* train \/ \([0-9,]*\) val$/\1/p' | tr -d ,)
+j2=$($MG --eval --checkpoint "$W/m.bin" --data "$D" --passes 2 --batch_size 8 --json)
+j1=$($MG --eval --checkpoint "$W/m.bin" --data "$D" --passes 1 --json --threads 1)
+j2t1=$($MG --eval --checkpoint "$W/m.bin" --data "$D" --passes 2 --batch_size 3 --json --threads 1)
+if [ "$(wc -l <<<"$j2")" = 1 ] && [[ "$j2" == \{*\} ]] && [ -n "$val" ] && [ "$(jget tokens "$j2")" = $((val - 1)) ] \
+   && [ "$(jget data_is_training_data "$j2")" = true ] && [ "$(jget mean_passes "$j2")" = 2 ] && [ "$(jget split "$j2")" = '"val"' ] \
+   && awk -v l="$(jget loss "$j2")" -v b="$(jget bits_per_char "$j2")" 'BEGIN { exit !(l > 0 && (b - l / log(2))^2 < 1e-16) }'; then
+  ok "--eval --json: one object, the trainer's $val val tokens less the first, loss in nats and bits"
+else fail "--eval --json (val split of $val): $j2"; fi
+if awk -v a="$(jget loss "$j2")" -v b="$(jget loss "$j2t1")" -v c="$(jget loss "$j1")" 'BEGIN { exit !((a - b)^2 < 1e-12 && (a - c)^2 > 1e-8) }'; then
+  ok "--eval: the same loss at 1 and 2 threads and any batch size, another at 1 pass"
+else fail "--eval: 2 passes $(jget loss "$j2") / $(jget loss "$j2t1") (1 thread), 1 pass $(jget loss "$j1")"; fi
+ja=$($MG --eval --checkpoint "$W/m.bin" --data "$D" --adaptive --passes 4 --kl_threshold 0.01 --json)
+if [ "$(jget adaptive "$ja")" = true ] && awk -v m="$(jget mean_passes "$ja")" 'BEGIN { exit !(m >= 1 && m <= 4) }'; then
+  ok "--eval --adaptive reports its mean passes ($(jget mean_passes "$ja"))"
+else fail "--eval --adaptive: $ja"; fi
+jall=$($MG --eval --checkpoint "$W/m.bin" --data "$D" --split all --json)
+if [ "$(jget tokens "$jall")" = $(( $(jget data_tokens "$jall") - 1 )) ] && [ "$(jget val_fraction "$jall")" = null ]; then
+  ok "--eval --split all counts every token of the text but the first"
+else fail "--eval --split all: $jall"; fi
+expect "--eval names another text" 0 "not the text the checkpoint was trained on" -- bash -c "head -c 20000 '$D' > '$W/part.txt'; $MG --eval --checkpoint '$W/m.bin' --data '$W/part.txt'"
+expect "--eval without --checkpoint" 2 "--eval needs --checkpoint" -- $MG --eval --data "$D"
+expect "--eval without --data" 2 "--eval needs --data" -- $MG --eval --checkpoint "$W/m.bin"
+expect "--eval --split must be val or all" 2 "--split must be val or all" -- $MG --eval --checkpoint "$W/m.bin" --data "$D" --split train
+expect "--eval --passes 2 on a plain GPT" 2 "without recursion" -- $MG --eval --checkpoint "$W/plain.bin" --data "$D" --passes 2
+expect "--eval of a text with unseen characters" 1 "never saw in training" -- bash -c "printf 'Zebra Q' > '$W/alien.txt'; $MG --eval --checkpoint '$W/m.bin' --data '$W/alien.txt'"
 
 # --- Ctrl-C saves, and --resume continues the run exactly where it stopped
 $MG --train --data "$D" --steps 100000 $SMALL --save_checkpoint "$W/r.bin" --save_interval 0 > "$W/int.log" 2>&1 &

@@ -19,6 +19,7 @@ inline constexpr const char * kDiskFull = "DISK_FULL";                    // no 
 inline constexpr const char * kSaveTarget = "SAVE_TARGET";                // the save path cannot be written
 inline constexpr const char * kSaveFailed = "SAVE_FAILED";                // a write failed for another reason
 inline constexpr const char * kOutOfMemory = "OUT_OF_MEMORY";             // the run does not fit in memory
+inline constexpr const char * kCancelled = "CANCELLED";                   // the caller stopped the job before its end
 }  // namespace errc
 
 struct error : std::runtime_error {

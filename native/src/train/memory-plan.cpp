@@ -209,6 +209,12 @@ TapePlan plan_tape(const ModelConfig & c, int B, int T) {
     return p;
 }
 
+size_t plan_inference_acts(const ModelConfig & c, int B, int T, int passes) {
+    validate_config(c);
+    MG_CHECK(B >= 1 && T >= 1 && T <= c.max_seq_len && passes >= 1, "plan_inference_acts: bad batch shape");
+    return simulate(c, B, T, false, c.recurrent() ? passes : 1).peak;
+}
+
 MemoryPlan plan_training_memory(const ModelConfig & model, const TrainConfig & train, size_t data_bytes,
                                 size_t data_tokens, int threads) {
     MemoryPlan p;

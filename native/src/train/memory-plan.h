@@ -23,6 +23,10 @@ struct TapePlan {
 };
 // B sequences of T tokens: the larger of a training step at the most passes and an evaluation.
 TapePlan plan_tape(const ModelConfig & model, int B, int T);
+// The activation arena of an inference forward and its loss (no tape, no gradients): B
+// sequences of T at `passes` passes, the high-water mark gpt_forward and the crossentropy kernel
+// reach (the whole-split evaluation, eval/evaluate.h, reserves this).
+size_t plan_inference_acts(const ModelConfig & model, int B, int T, int passes);
 
 struct MemoryPlan {
     uint64_t weights = 0, gradients = 0, optimizer = 0;  // the flat buffers: n, n, 2n floats

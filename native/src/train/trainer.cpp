@@ -18,6 +18,11 @@ uint64_t data_fingerprint(const std::vector<int> & tokens) {
     return h.digest();
 }
 
+size_t val_split_begin(size_t n, int T, float val_fraction) {
+    size_t n_val = std::max(size_t(T + 1), size_t(double(n) * val_fraction));
+    return n - std::min(n, n_val);
+}
+
 Trainer::Trainer(GPT & model, const TrainConfig & config, const std::vector<int> & tokens)
     : model_(model), tokens_(tokens) {
     state_.config = config;
@@ -54,7 +59,7 @@ void Trainer::setup() {
         MG_CHECK(id >= 0 && id < mc.vocab_size, "training data holds a token id outside the model's vocabulary");
     // the val split must hold at least one window, the train split a few
     size_t n = tokens_.size();
-    size_t n_val = std::max(size_t(T_ + 1), size_t(double(n) * state_.config.val_fraction));
+    size_t n_val = n - val_split_begin(n, T_, state_.config.val_fraction);
     if (n < n_val + size_t(T_) + 2)
         MG_THROW_HINT("the data has " + std::to_string(n) + " characters; training with sequences of " +
                           std::to_string(T_) + " needs at least " + std::to_string(n_val + T_ + 2),

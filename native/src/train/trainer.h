@@ -64,6 +64,11 @@ int evals_left(const TrainConfig & config, int step);
 
 uint64_t data_fingerprint(const std::vector<int> & tokens);
 
+// Where the validation split of n tokens starts for sequences of T: the last val_fraction of the
+// tokens, and at least one window (T + 1 tokens). The trainer and the whole-split evaluation
+// (eval/evaluate.h) both cut the data here. 0 when the data is shorter than one window.
+size_t val_split_begin(size_t n, int T, float val_fraction);
+
 class Trainer {
 public:
     // Starts a fresh run on `tokens`; the model must already hold its initial weights.

@@ -92,6 +92,14 @@ describe('engine host', () => {
     expect(end.e.type === 'done' && end.e.result.tokens).toBeLessThan(1_000_000)
   })
 
+  it('evaluates a checkpoint over the whole val split in the engine process', async () => {
+    const r = await client.call('model.evaluate', { checkpointPath: join(dir, 'a.bin'), dataPath: data, passes: 2 })
+    expect(r).toMatchObject({ passes: 2, meanPasses: 2, split: 'val', dataIsTrainingData: true })
+    expect(r.tokens).toBeGreaterThan(0)
+    expect(r.bitsPerChar).toBeCloseTo(r.loss / Math.LN2, 9)
+    await expect(client.call('model.evaluate', { checkpointPath: join(dir, 'a.bin'), dataPath: data, passes: 65 })).rejects.toMatchObject({ code: 'BAD_REQUEST' })
+  })
+
   it('reports bad requests as BAD_REQUEST and engine failures with their hint', async () => {
     await expect(client.call('train.start', { jobId: 'x', dataPath: data, checkpointPath: join(dir, 'x.bin'), model: { preset: 'micro', numHeads: 3 } }))
       .rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('divisible by num_heads') })
