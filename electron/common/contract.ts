@@ -5,9 +5,12 @@
 // start with `on`.
 import type {
   CalibrationResult,
+  ChatEditRequest,
+  ChatExport,
   ChatReplyRequest,
   ChatSession,
   ChatSummary,
+  ChatUpdate,
   CheckpointEntry,
   DatasetEntry,
   DatasetPreview,
@@ -20,6 +23,7 @@ import type {
   ModelEstimateRequest,
   PresetInfo,
   RunHistory,
+  SamplingSettings,
   RunInfo,
   Settings,
   SystemInfo,
@@ -97,6 +101,10 @@ export const contract = {
     create: request<{ checkpointId: string; title?: string }, ChatSession>(),
     remove: request<{ id: string }, void>(),
     reply: request<ChatReplyRequest, { generationId: string }>(),
+    update: request<ChatUpdate, ChatSession>(), // rename, another model, the conversation's settings
+    regenerate: request<{ chatId: string } & SamplingSettings, { generationId: string }>(), // the last reply again
+    edit: request<ChatEditRequest, { generationId: string }>(), // a user message changed and answered again
+    export: request<{ id: string; format: 'markdown' | 'json' }, ChatExport>(),
   },
 } as const
 

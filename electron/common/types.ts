@@ -303,9 +303,30 @@ export interface ChatSession {
   createdAt: string
   updatedAt: string
   messages: ChatMessage[]
+  settings: SamplingSettings // this conversation's sampling and passes, used by every reply
 }
 
 export interface ChatReplyRequest extends SamplingSettings {
   chatId: string
   message: string
+}
+
+// Replaces the user's message at `index` and answers it again; the turns after it are dropped.
+export interface ChatEditRequest extends SamplingSettings {
+  chatId: string
+  index: number
+  text: string
+}
+
+export interface ChatUpdate {
+  id: string
+  title?: string
+  checkpointId?: string
+  settings?: SamplingSettings // replaces the conversation's settings
+}
+
+export interface ChatExport {
+  filename: string
+  mimeType: 'text/markdown' | 'application/json'
+  text: string
 }

@@ -92,6 +92,10 @@ export async function createBackend(o: BackendOptions): Promise<Backend> {
       create: (p) => chats.create(p),
       remove: (p) => chats.remove(p),
       reply: (p) => chats.reply(p),
+      update: (p) => chats.update(p),
+      regenerate: (p) => chats.regenerate(p),
+      edit: (p) => chats.edit(p),
+      export: (p) => chats.export(p),
     },
   }
 

@@ -1,18 +1,28 @@
-// Chats: conversations with a checkpoint, one JSON file each (written atomically). A reply is a
-// generation over the history; the assistant's turn is saved when it completes.
+// Chats: conversations with a checkpoint, one JSON file each (written atomically), and an index
+// of their summaries (chats/index.json) so the list never opens every file. A reply is a
+// generation over the history with the conversation's settings; the assistant's turn is saved
+// when it completes. The index is this service's alone: rebuilt from the files when it is
+// missing or unreadable, rewritten after every change.
 import { readdir, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ApiError } from '../common/errors'
-import type { ChatSession, ChatSummary } from '../common/types'
+import type { ChatExport, ChatMessage, ChatSession, ChatSummary, SamplingSettings } from '../common/types'
 import { JsonWriteQueue, readJson } from './atomic-file'
 import { samplingOf, type GenerationService } from './generation'
 import { isSafeId, newId } from './paths'
 import type { TrainingService } from './training'
-import { bad, object, string } from './validate'
+import { bad, object, optionalInt, string } from './validate'
+
+const indexFile = 'index.json'
+
+function summary(c: ChatSession): ChatSummary {
+  return { id: c.id, title: c.title, checkpointId: c.checkpointId, updatedAt: c.updatedAt, messages: c.messages.length }
+}
 
 export class ChatsService {
   private replying = new Set<string>()
   private writes = new JsonWriteQueue()
+  private index: Map<string, ChatSummary> | null = null
 
   constructor(
     private readonly dir: string,
@@ -21,18 +31,8 @@ export class ChatsService {
   ) {}
 
   async list(): Promise<ChatSummary[]> {
-    let names: string[] = []
-    try {
-      names = await readdir(this.dir)
-    } catch {
-      return []
-    }
-    const out: ChatSummary[] = []
-    for (const n of names.filter((x) => x.endsWith('.json'))) {
-      const c = await readJson<ChatSession>(join(this.dir, n)).catch(() => null)
-      if (c) out.push({ id: c.id, title: c.title, checkpointId: c.checkpointId, updatedAt: c.updatedAt, messages: c.messages.length })
-    }
-    return out.sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))
+    const index = await this.loadIndex()
+    return [...index.values()].sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))
   }
 
   async get(payload: unknown): Promise<ChatSession> {
@@ -44,29 +44,96 @@ export class ChatsService {
     const checkpointId = string(o.checkpointId, 'checkpointId', 100)
     this.training.checkpointPath(checkpointId) // must exist
     const now = new Date().toISOString()
-    const title = o.title === undefined ? `Chat ${now.slice(0, 16).replace('T', ' ')}` : string(o.title, 'title', 200)
-    const chat: ChatSession = { id: newId('chat'), title, checkpointId, createdAt: now, updatedAt: now, messages: [] }
+    const title = o.title === undefined ? `Chat ${now.slice(0, 16).replace('T', ' ')}` : this.title(o.title)
+    const chat: ChatSession = { id: newId('chat'), title, checkpointId, createdAt: now, updatedAt: now, messages: [], settings: {} }
+    await this.save(chat)
+    return chat
+  }
+
+  /** Renames a conversation, points it at another model, or replaces its settings. */
+  async update(payload: unknown): Promise<ChatSession> {
+    const o = object(payload, 'the request')
+    const chat = await this.load(o.id)
+    if (o.title !== undefined) chat.title = this.title(o.title)
+    if (o.checkpointId !== undefined) {
+      const id = string(o.checkpointId, 'checkpointId', 100)
+      this.training.checkpointPath(id)
+      chat.checkpointId = id
+    }
+    if (o.settings !== undefined) chat.settings = samplingOf(object(o.settings, 'settings'), [], 'settings')
     await this.save(chat)
     return chat
   }
 
   async remove(payload: unknown): Promise<void> {
     const chat = await this.load(object(payload, 'the request').id)
+    if (this.replying.has(chat.id)) throw new ApiError('BUSY', 'this chat is still replying', 'stop the reply first')
     await unlink(join(this.dir, `${chat.id}.json`))
+    const index = await this.loadIndex()
+    index.delete(chat.id)
+    await this.saveIndex()
   }
 
   async reply(payload: unknown): Promise<{ generationId: string }> {
     const o = object(payload, 'the request')
     const chat = await this.load(o.chatId)
-    const message = string(o.message, 'message', 20_000).trim()
-    if (!message) throw bad('message must not be empty')
-    if (this.replying.has(chat.id)) throw new ApiError('BUSY', 'this chat is still replying')
+    const message = this.message(o.message)
     const sampling = samplingOf(o, ['chatId', 'message'], 'the request')
+    this.idle(chat)
     chat.messages.push({ role: 'user', text: message, at: new Date().toISOString() })
+    return this.answer(chat, sampling)
+  }
+
+  /** The last reply again: the assistant's last turn is dropped and the user's last message answered anew. */
+  async regenerate(payload: unknown): Promise<{ generationId: string }> {
+    const o = object(payload, 'the request')
+    const chat = await this.load(o.chatId)
+    const sampling = samplingOf(o, ['chatId'], 'the request')
+    this.idle(chat)
+    while (chat.messages.at(-1)?.role === 'assistant') chat.messages.pop()
+    if (!chat.messages.length) throw bad('this chat has no message to answer yet')
+    return this.answer(chat, sampling)
+  }
+
+  /** A user message changed: it is replaced, the turns after it dropped, and it is answered. */
+  async edit(payload: unknown): Promise<{ generationId: string }> {
+    const o = object(payload, 'the request')
+    const chat = await this.load(o.chatId)
+    const index = optionalInt(o.index, 'index', 0, 1_000_000)
+    if (index === undefined) throw bad('index is required')
+    const text = this.message(o.text)
+    const sampling = samplingOf(o, ['chatId', 'index', 'text'], 'the request')
+    this.idle(chat)
+    const old = chat.messages[index]
+    if (!old) throw new ApiError('NOT_FOUND', `this chat has no message ${index}`)
+    if (old.role !== 'user') throw bad(`message ${index} is the model's; only your messages can be edited`)
+    chat.messages.splice(index, chat.messages.length - index, { role: 'user', text, at: new Date().toISOString() })
+    return this.answer(chat, sampling)
+  }
+
+  /** The conversation as Markdown (for reading) or JSON (everything, to keep or import). */
+  async export(payload: unknown): Promise<ChatExport> {
+    const o = object(payload, 'the request')
+    const chat = await this.load(o.id)
+    const base = chat.title.replace(/[^\p{L}\p{N} ._-]+/gu, '').trim().replace(/\s+/g, '-').slice(0, 80) || chat.id
+    if (o.format === 'json') return { filename: `${base}.json`, mimeType: 'application/json', text: `${JSON.stringify(chat, null, 2)}\n` }
+    if (o.format !== 'markdown') throw bad("format must be 'markdown' or 'json'")
+    const turn = (m: ChatMessage): string => {
+      const who = m.role === 'user' ? '**You**' : '**Model**'
+      const stats = m.stats ? `\n\n<sub>${m.stats.tokens} tokens · ${Math.round(m.stats.tokensPerSec)} tokens/s · ${m.stats.meanPasses.toFixed(2)} passes</sub>` : ''
+      return `${who}\n\n${m.text.replace(/\n/g, '  \n')}${stats}`
+    }
+    const head = `# ${chat.title}\n\nModel: ${chat.checkpointId} · started ${chat.createdAt}\n`
+    return { filename: `${base}.md`, mimeType: 'text/markdown', text: `${[head, ...chat.messages.map(turn)].join('\n\n')}\n` }
+  }
+
+  // The reply to the history as it stands; the history (with its last user turn) is saved
+  // before the generation goes, so a failed reply never loses what the user wrote.
+  private async answer(chat: ChatSession, request: SamplingSettings): Promise<{ generationId: string }> {
     const history = chat.messages.map(({ role, text }) => ({ role, text }))
     this.replying.add(chat.id)
     try {
-      const started = await this.generation.run(chat.checkpointId, { history }, sampling, {
+      const started = await this.generation.run(chat.checkpointId, { history }, { ...chat.settings, ...request }, {
         onDone: async (r) => {
           chat.messages.push({ role: 'assistant', text: r.text, at: new Date().toISOString(),
             stats: { tokens: r.tokens, tokensPerSec: r.tokensPerSec, meanPasses: r.meanPasses } })
@@ -75,7 +142,7 @@ export class ChatsService {
         },
         onError: () => this.replying.delete(chat.id),
       })
-      await this.save(chat) // the user's message is kept even if the reply fails later
+      await this.save(chat)
       return started
     } catch (e) {
       this.replying.delete(chat.id)
@@ -83,15 +150,63 @@ export class ChatsService {
     }
   }
 
+  private idle(chat: ChatSession): void {
+    if (this.replying.has(chat.id)) throw new ApiError('BUSY', 'this chat is still replying', 'wait for the reply or stop it')
+  }
+
+  private title(v: unknown): string {
+    const t = string(v, 'title', 200).trim()
+    if (!t) throw bad('title must not be empty')
+    return t
+  }
+
+  private message(v: unknown): string {
+    const m = string(v, 'message', 20_000).trim()
+    if (!m) throw bad('message must not be empty')
+    return m
+  }
+
   private async load(id: unknown): Promise<ChatSession> {
     if (!isSafeId(id)) throw bad('id is not a valid chat id')
     const chat = await readJson<ChatSession>(join(this.dir, `${id}.json`), `chat ${id}`)
     if (!chat) throw new ApiError('NOT_FOUND', `there is no chat ${id}`)
+    chat.settings ??= {} // chats saved before conversations had settings
     return chat
   }
 
-  private save(chat: ChatSession): Promise<void> {
+  private async save(chat: ChatSession): Promise<void> {
     chat.updatedAt = new Date().toISOString()
-    return this.writes.write(join(this.dir, `${chat.id}.json`), () => chat, `chat ${chat.title}`)
+    await this.writes.write(join(this.dir, `${chat.id}.json`), () => chat, `chat ${chat.title}`)
+    const index = await this.loadIndex()
+    index.set(chat.id, summary(chat))
+    await this.saveIndex()
+  }
+
+  private async loadIndex(): Promise<Map<string, ChatSummary>> {
+    if (this.index) return this.index
+    const stored = await readJson<ChatSummary[]>(join(this.dir, indexFile), 'the chat index').catch(() => null)
+    if (Array.isArray(stored)) {
+      this.index = new Map(stored.filter((s) => isSafeId(s?.id)).map((s) => [s.id, s]))
+      return this.index
+    }
+    // missing or damaged: rebuilt from the conversations themselves
+    const index = new Map<string, ChatSummary>()
+    let names: string[] = []
+    try {
+      names = await readdir(this.dir)
+    } catch {
+      // no chats yet
+    }
+    for (const n of names.filter((x) => x.endsWith('.json') && x !== indexFile)) {
+      const c = await readJson<ChatSession>(join(this.dir, n)).catch(() => null)
+      if (c && isSafeId(c.id)) index.set(c.id, summary(c))
+    }
+    this.index = index
+    if (names.length) await this.saveIndex().catch(() => {})
+    return index
+  }
+
+  private saveIndex(): Promise<void> {
+    return this.writes.write(join(this.dir, indexFile), () => [...(this.index ?? new Map()).values()], 'the chat index')
   }
 }

@@ -1,0 +1,100 @@
+// Chats with the real engine process: an index that lists without opening every conversation
+// (rebuilt when it is lost), rename, per-conversation settings used by every reply, regenerate,
+// edit-and-resend, export as Markdown and JSON, and removal.
+import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { GenerationEvent, TrainingEvent } from '../../../../electron/common/types'
+import { createBackend, type Backend } from '../../../../electron/services/backend'
+import { forkEngine } from '../../../../electron/services/node-engine'
+import { catalogFile, corpus, hostScript, requireBuild, tempDir, tinyModel, tinyTrain, waitFor } from '../../../support/engine'
+
+describe('chats', () => {
+  let root: string
+  let backend: Backend
+  let checkpointId: string
+  const generation: GenerationEvent[] = []
+  const training: TrainingEvent[] = []
+  const make = async (): Promise<Backend> => {
+    const b = await createBackend({ dataRoot: root, catalogFile, spawnEngine: () => forkEngine(hostScript), appVersion: 'test', transport: 'websocket' })
+    b.events.subscribe((channel, data) => {
+      if (channel === 'generation.onEvent') generation.push(data as GenerationEvent)
+      if (channel === 'training.onEvent') training.push(data as TrainingEvent)
+    })
+    return b
+  }
+  const finished = (generationId: string) =>
+    waitFor(() => generation.find((g) => g.generationId === generationId && g.type === 'done'), `reply ${generationId}`)
+
+  beforeAll(async () => {
+    requireBuild()
+    root = tempDir('mg-chats-')
+    backend = await make()
+    const datasetId = (await backend.handlers.datasets.import({ name: 'words', text: corpus(30_000) })).id
+    const run = await backend.handlers.training.start({ datasetId, model: tinyModel, train: { ...tinyTrain, steps: 8 } })
+    await waitFor(() => training.find((e) => e.runId === run.runId && e.type === 'finished'), 'training')
+    checkpointId = run.checkpointId
+  }, 120_000)
+  afterAll(() => backend.dispose())
+
+  it('answers with the conversation\'s settings, regenerates the last reply and resends an edited message', async () => {
+    const chat = await backend.handlers.chats.create({ checkpointId, title: 'First talk' })
+    const set = await backend.handlers.chats.update({ id: chat.id, settings: { maxTokens: 7, temperature: 0 } })
+    expect(set.settings).toEqual({ maxTokens: 7, temperature: 0 })
+    await expect(backend.handlers.chats.update({ id: chat.id, settings: { maxTokens: 0 } })).rejects.toMatchObject({ code: 'BAD_REQUEST' })
+
+    const first = await backend.handlers.chats.reply({ chatId: chat.id, message: 'the model' })
+    const done = await finished(first.generationId)
+    expect(done.type === 'done' && done.result.tokens).toBeLessThanOrEqual(7) // the chat's maxTokens
+    let saved = await backend.handlers.chats.get({ id: chat.id })
+    expect(saved.messages.map((m) => m.role)).toEqual(['user', 'assistant'])
+    const firstAnswer = saved.messages[1]!.text
+
+    // temperature 0: the same history gives the same answer again
+    const again = await backend.handlers.chats.regenerate({ chatId: chat.id })
+    await finished(again.generationId)
+    saved = await backend.handlers.chats.get({ id: chat.id })
+    expect(saved.messages.map((m) => m.role)).toEqual(['user', 'assistant'])
+    expect(saved.messages[1]!.text).toBe(firstAnswer)
+
+    const second = await backend.handlers.chats.reply({ chatId: chat.id, message: 'a small text' })
+    await finished(second.generationId)
+    expect((await backend.handlers.chats.get({ id: chat.id })).messages).toHaveLength(4)
+    await expect(backend.handlers.chats.edit({ chatId: chat.id, index: 1, text: 'no' })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining("model's") })
+    await expect(backend.handlers.chats.edit({ chatId: chat.id, index: 9, text: 'no' })).rejects.toMatchObject({ code: 'NOT_FOUND' })
+    const edited = await backend.handlers.chats.edit({ chatId: chat.id, index: 0, text: 'the data' })
+    await finished(edited.generationId)
+    saved = await backend.handlers.chats.get({ id: chat.id })
+    expect(saved.messages.map((m) => [m.role, m.role === 'user' ? m.text : '…'])).toEqual([['user', 'the data'], ['assistant', '…']])
+  })
+
+  it('lists from its index, rebuilt when lost; renames, exports and removes', async () => {
+    const a = await backend.handlers.chats.create({ checkpointId, title: 'Second' })
+    const renamed = await backend.handlers.chats.update({ id: a.id, title: 'Notes: the pi / 2' })
+    expect(renamed.title).toBe('Notes: the pi / 2')
+    await expect(backend.handlers.chats.update({ id: a.id, title: '  ' })).rejects.toMatchObject({ code: 'BAD_REQUEST' })
+    const index = join(root, 'chats', 'index.json')
+    expect(JSON.parse(readFileSync(index, 'utf8')).map((s: { title: string }) => s.title).sort()).toEqual(['First talk', 'Notes: the pi / 2'])
+    expect((await backend.handlers.chats.list())[0]).toMatchObject({ id: a.id, title: 'Notes: the pi / 2', messages: 0 })
+
+    const md = await backend.handlers.chats.export({ id: (await backend.handlers.chats.list())[1]!.id, format: 'markdown' })
+    expect(md).toMatchObject({ filename: 'First-talk.md', mimeType: 'text/markdown' })
+    expect(md.text).toMatch(/^# First talk\n\nModel: run-/)
+    expect(md.text).toContain('**You**\n\nthe data')
+    expect(md.text).toContain('**Model**')
+    const json = await backend.handlers.chats.export({ id: a.id, format: 'json' })
+    expect(json.filename).toBe('Notes-the-pi-2.json')
+    expect(JSON.parse(json.text)).toEqual(await backend.handlers.chats.get({ id: a.id }))
+    await expect(backend.handlers.chats.export({ id: a.id, format: 'pdf' } as never)).rejects.toMatchObject({ code: 'BAD_REQUEST' })
+
+    // the index lost: a new back end rebuilds it from the conversations
+    await backend.dispose()
+    rmSync(index)
+    backend = await make()
+    expect((await backend.handlers.chats.list()).map((s) => s.title)).toEqual(['Notes: the pi / 2', 'First talk'])
+    expect(existsSync(index)).toBe(true)
+    await backend.handlers.chats.remove({ id: a.id })
+    expect((await backend.handlers.chats.list()).map((s) => s.title)).toEqual(['First talk'])
+    expect(JSON.parse(readFileSync(index, 'utf8'))).toHaveLength(1)
+  })
+})
