@@ -21,6 +21,9 @@ import type {
   GenerationRequest,
   ModelEstimate,
   ModelEstimateRequest,
+  PassesQuality,
+  PassesQualityProgress,
+  PassesQualityRequest,
   PresetInfo,
   RunHistory,
   SamplingSettings,
@@ -88,7 +91,10 @@ export const contract = {
   },
   checkpoints: {
     list: request<void, CheckpointEntry[]>(),
-    remove: request<{ id: string }, void>(),
+    remove: request<{ id: string }, void>(), // refused while a generation or a chat reply uses it
+    evaluatePasses: request<PassesQualityRequest, PassesQuality>(), // val loss and speed per passes, cached
+    cancelEvaluation: request<{ checkpointId: string }, void>(),
+    onEvaluation: event<PassesQualityProgress>(),
   },
   generation: {
     start: request<GenerationRequest, { generationId: string }>(),

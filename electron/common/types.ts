@@ -44,6 +44,7 @@ export interface Settings {
   sampleInterval: number // a sample of the model's text every N steps while training; 0 = none
   theme: 'system' | 'light' | 'dark'
   ui: UiState
+  samplingPresets: SamplingPreset[] // named sampling settings, shared by Generate and Chat
 }
 
 // What the window restores after a restart.
@@ -274,10 +275,12 @@ export interface GenerationResult {
   stopReason: 'max_tokens' | 'stop_string' | 'end_of_turn' | 'cancelled'
   seconds: number
   tokensPerSec: number
+  trimmedTurns?: number // chat: the oldest turns left out so the history fits the model's context
 }
 
 export type GenerationEvent =
-  | { generationId: string; type: 'token'; text: string }
+  // passes: the recursion passes each code point of text used (one entry per code point)
+  | { generationId: string; type: 'token'; text: string; passes: number[] }
   | { generationId: string; type: 'done'; result: GenerationResult }
   | { generationId: string; type: 'error'; error: ApiErrorShape }
 
@@ -285,7 +288,7 @@ export interface ChatMessage {
   role: 'user' | 'assistant'
   text: string
   at: string
-  stats?: { tokens: number; tokensPerSec: number; meanPasses: number }
+  stats?: { tokens: number; tokensPerSec: number; meanPasses: number; trimmedTurns?: number }
 }
 
 export interface ChatSummary {
@@ -329,4 +332,40 @@ export interface ChatExport {
   filename: string
   mimeType: 'text/markdown' | 'application/json'
   text: string
+}
+
+// Passes vs quality: the checkpoint's val loss (bits per character) and speed at 1..maxPasses
+// passes and in adaptive mode, by the engine's whole-split evaluation. Cached per checkpoint file.
+export interface PassesQualityRequest {
+  checkpointId: string
+  maxPasses?: number // 1..16; default: the model's max passes
+  refresh?: boolean // evaluate again even when cached
+}
+export interface PassesQualityPoint {
+  passes: number // fixed passes, or the most an adaptive token may use
+  adaptive: boolean
+  bitsPerChar: number
+  loss: number // nats per token
+  msPerToken: number
+  meanPasses: number // passes actually run per token
+}
+export interface PassesQuality {
+  checkpointId: string
+  datasetId: string
+  tokens: number // validation tokens evaluated at each point
+  points: PassesQualityPoint[] // passes 1..maxPasses, then adaptive
+  computedAt: string
+  cached: boolean
+}
+export interface PassesQualityProgress {
+  checkpointId: string
+  done: number // points evaluated so far
+  total: number
+  point: PassesQualityPoint | null // the one just finished
+}
+
+// A named set of sampling settings, saved in the settings file.
+export interface SamplingPreset {
+  name: string
+  settings: SamplingSettings
 }
