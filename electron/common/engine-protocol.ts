@@ -93,6 +93,7 @@ export interface HostFieldSpec {
   min?: number
   max?: number
   choices?: string[]
+  engineDefault?: number // sampling numbers: the value used when a request leaves the field out
 }
 
 export interface HostMethods {

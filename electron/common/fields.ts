@@ -2,7 +2,8 @@
 // types (types.ts), the back end's validation (checkFields), the Model window's form and its
 // inline checks (modelProblems) all come from these tables, and a test holds them to the
 // engine: the Node binding reports the keys and bounds it reads (its own table in
-// native/binding/convert.cpp), which must be exactly these.
+// native/binding/convert.cpp) and the sampling defaults of its config structs, which must be
+// exactly these.
 
 export interface IntField {
   kind: 'int'
@@ -10,6 +11,7 @@ export interface IntField {
   max: number
   label: string
   help: string // one line, shown under the input
+  engineDefault?: number // what the engine uses when the field is not given (sampling; a test holds it)
 }
 export interface NumberField {
   kind: 'number'
@@ -17,6 +19,7 @@ export interface NumberField {
   max: number
   label: string
   help: string
+  engineDefault?: number
 }
 export interface BoolField {
   kind: 'bool'
@@ -86,16 +89,16 @@ export const trainFields = {
 
 // Sampling, for generation and chat.
 export const samplingFields = {
-  maxTokens: { kind: 'int', min: 1, max: 1000000, label: 'Max tokens', help: 'The most characters to generate.' },
-  temperature: { kind: 'number', min: 0, max: 10, label: 'Temperature', help: '0 always picks the likeliest; higher is more varied.' },
-  topK: { kind: 'int', min: 0, max: 1000000, label: 'Top-k', help: 'Sample from the k likeliest; 0 is off.' },
-  topP: { kind: 'number', min: 0, max: 1, label: 'Top-p', help: 'Sample from the smallest set holding this much probability; 1 is off.' },
-  repetitionPenalty: { kind: 'number', min: 1, max: 10, label: 'Repetition penalty', help: 'Discourages recent characters; 1 is off.' },
-  repetitionWindow: { kind: 'int', min: 0, max: 1000000, label: 'Repetition window', help: 'How many recent characters the penalty looks at.' },
-  seed: { kind: 'number', min: 0, max: SAFE_SEED, label: 'Seed', help: 'The same seed gives the same text.' },
-  passes: { kind: 'int', min: 0, max: 64, label: 'Passes', help: 'Core passes per token; more is slower and often better; 0 uses the model\'s default.' },
+  maxTokens: { kind: 'int', min: 1, max: 1000000, engineDefault: 200, label: 'Max tokens', help: 'The most characters to generate.' },
+  temperature: { kind: 'number', min: 0, max: 10, engineDefault: 0.8, label: 'Temperature', help: '0 always picks the likeliest; higher is more varied.' },
+  topK: { kind: 'int', min: 0, max: 1000000, engineDefault: 40, label: 'Top-k', help: 'Sample from the k likeliest; 0 is off.' },
+  topP: { kind: 'number', min: 0, max: 1, engineDefault: 0.95, label: 'Top-p', help: 'Sample from the smallest set holding this much probability; 1 is off.' },
+  repetitionPenalty: { kind: 'number', min: 1, max: 10, engineDefault: 1.1, label: 'Repetition penalty', help: 'Discourages recent characters; 1 is off.' },
+  repetitionWindow: { kind: 'int', min: 0, max: 1000000, engineDefault: 64, label: 'Repetition window', help: 'How many recent characters the penalty looks at.' },
+  seed: { kind: 'number', min: 0, max: SAFE_SEED, engineDefault: 42, label: 'Seed', help: 'The same seed gives the same text.' },
+  passes: { kind: 'int', min: 0, max: 64, engineDefault: 0, label: 'Passes', help: 'Core passes per token; more is slower and often better; 0 uses the model\'s default.' },
   adaptive: { kind: 'bool', label: 'Adaptive passes', help: 'Stop passing early once the prediction stops changing.' },
-  klThreshold: { kind: 'number', min: 0, max: 1e6, label: 'Adaptive threshold', help: 'How little the prediction must change (KL divergence) to stop early.' },
+  klThreshold: { kind: 'number', min: 0, max: 1e6, engineDefault: 0.001, label: 'Adaptive threshold', help: 'How little the prediction must change (KL divergence) to stop early.' },
   weights: { kind: 'choice', choices: ['fp16', 'fp32'] as const, label: 'Weights', help: 'fp16 reads half the bytes per token; fp32 is exact.' },
   stop: { kind: 'strings', label: 'Stop strings', help: 'Generation ends when one of these appears.' },
 } as const satisfies FieldTable

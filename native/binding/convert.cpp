@@ -4,6 +4,8 @@
 #include <omp.h>
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <variant>
 
 #include "core/error.h"
@@ -240,7 +242,27 @@ void apply_fields(const Napi::Object & o, const std::vector<Field<Config>> & tab
     for (const Field<Config> & f : table) read_field(o, f, c);
 }
 
-template <typename Config> Napi::Array specs_to_js(Napi::Env env, const std::vector<Field<Config>> & table) {
+// A number field's value in a default-constructed config: what the engine uses when a request
+// leaves the field out. A float is reported at its 7 significant digits (0.8f as 0.8).
+template <typename Config> double default_of(const Field<Config> & f) {
+    Config fresh;
+    return std::visit(overloaded{
+                          [](int * p) { return double(*p); },
+                          [](float * p) {
+                              char buf[32];
+                              std::snprintf(buf, sizeof buf, "%.7g", double(*p));
+                              return std::strtod(buf, nullptr);
+                          },
+                          [](uint64_t * p) { return double(*p); },
+                          [](auto *) { return 0.0; },
+                      },
+                      f.slot(fresh));
+}
+
+// with_defaults: the sampling table's defaults are the engine's (the C++ structs); the model and
+// training tables' defaults come from the presets instead, so none are reported for them.
+template <typename Config>
+Napi::Array specs_to_js(Napi::Env env, const std::vector<Field<Config>> & table, bool with_defaults = false) {
     Napi::Array a = Napi::Array::New(env, table.size());
     for (uint32_t i = 0; i < table.size(); i++) {
         const Field<Config> & f = table[i];
@@ -251,6 +273,7 @@ template <typename Config> Napi::Array specs_to_js(Napi::Env env, const std::vec
         if (kind == FieldKind::Int || kind == FieldKind::Number) {
             o.Set("min", f.min);
             o.Set("max", f.max);
+            if (with_defaults) o.Set("engineDefault", default_of(f));
         }
         if (kind == FieldKind::Choice) {
             Napi::Array choices = Napi::Array::New(env, f.choices.size());
@@ -283,7 +306,7 @@ Napi::Value field_specs(const Napi::CallbackInfo & info) {
     Napi::Object o = Napi::Object::New(env);
     o.Set("model", specs_to_js(env, model_table()));
     o.Set("train", specs_to_js(env, train_table()));
-    o.Set("sampling", specs_to_js(env, sampling_table()));
+    o.Set("sampling", specs_to_js(env, sampling_table(), true));
     return o;
 }
 

@@ -8,6 +8,7 @@ const views: Record<string, RouteRecordRaw['component']> = {
   model: () => import('./views/ModelView.vue'),
   train: () => import('./views/TrainView.vue'),
   generate: () => import('./views/GenerateView.vue'),
+  chat: () => import('./views/ChatView.vue'),
   system: () => import('./views/SystemView.vue'),
 }
 

@@ -26,11 +26,15 @@ export interface SeriesSpec {
   color: string // a CSS variable, e.g. --chart-1
   dashed?: boolean
   width?: number
+  axis?: 'y' | 'y1' // y1: the right-hand axis (LineChartOptions.y1Title)
+  pointRadius?: number // default: points only on the validation loss
+  showLine?: boolean
 }
 
 export interface LineChartOptions {
   xTitle: string
   yTitle: string
+  y1Title?: string // a second quantity, on the right
   logY?: Ref<boolean>
   minIntervalMs?: number
 }
@@ -56,7 +60,9 @@ export function useLineChart(canvas: Ref<HTMLCanvasElement | null>, series: () =
       backgroundColor: cssVar(s.color),
       borderWidth: s.width ?? 1.5,
       borderDash: s.dashed ? [5, 4] : [],
-      pointRadius: s.y === 'valLoss' ? 2 : 0,
+      pointRadius: s.pointRadius ?? (s.y === 'valLoss' ? 2 : 0),
+      showLine: s.showLine ?? true,
+      yAxisID: s.axis ?? 'y',
       spanGaps: true,
     }))
   }
@@ -64,7 +70,7 @@ export function useLineChart(canvas: Ref<HTMLCanvasElement | null>, series: () =
   function themeColors(c: Chart<'line', object[]>): void {
     const text = cssVar('--muted')
     const grid = cssVar('--chart-grid')
-    for (const axis of ['x', 'y'] as const) {
+    for (const axis of o.y1Title ? ['x', 'y', 'y1'] : ['x', 'y']) {
       const scale = c.options.scales![axis]!
       scale.ticks = { ...scale.ticks, color: text }
       scale.grid = { ...scale.grid, color: grid }
@@ -110,6 +116,9 @@ export function useLineChart(canvas: Ref<HTMLCanvasElement | null>, series: () =
         scales: {
           x: { type: 'linear', title: { display: true, text: o.xTitle }, ticks: { maxTicksLimit: 8 } },
           y: { type: o.logY?.value ? 'logarithmic' : 'linear', title: { display: true, text: o.yTitle }, ticks: { maxTicksLimit: 6 } },
+          ...(o.y1Title
+            ? { y1: { type: 'linear' as const, position: 'right' as const, title: { display: true, text: o.y1Title }, ticks: { maxTicksLimit: 6 }, grid: { drawOnChartArea: false } } }
+            : {}),
         },
         plugins: { legend: { display: true, position: 'bottom', labels: { boxWidth: 14, boxHeight: 2 } }, tooltip: { enabled: true } },
       },

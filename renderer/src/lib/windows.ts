@@ -12,6 +12,7 @@ export const appWindows: readonly AppWindow[] = [
   { name: 'model', path: '/model', title: 'Model', description: 'Choose a model that fits this machine' },
   { name: 'train', path: '/train', title: 'Train', description: 'Train and watch the model learn' },
   { name: 'generate', path: '/generate', title: 'Generate', description: 'Continue a prompt with a trained model' },
+  { name: 'chat', path: '/chat', title: 'Chat', description: 'Talk to a trained model, conversations kept' },
   { name: 'system', path: '/system', title: 'System', description: 'The engine and this machine' },
 ]
 

@@ -1,11 +1,12 @@
 // Generation (the generation namespace): the Generate window's prompt, sampling settings and the
-// one completion streaming at a time, its events routed by generation id; time to first token is
-// measured here, from the request to the first piece of text.
-import type { GenerationEvent, GenerationResult, SamplingSettings } from '@common/types'
+// one completion streaming at a time (with the passes each character used, for the depth
+// heatmap); time to first token is measured here, from the request to the first piece of text.
+import type { GenerationResult, SamplingSettings } from '@common/types'
 import { acceptHMRUpdate, defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import { api } from '../lib/api'
 import { toShownError, type ShownError } from '../lib/errors'
+import { followGeneration } from '../lib/follow-generation'
 
 export type GenerationStatus = 'idle' | 'starting' | 'streaming' | 'done' | 'failed'
 
@@ -20,32 +21,25 @@ export const useGenerationStore = defineStore('generation', () => {
   const result = ref<GenerationResult | null>(null)
   const error = ref<ShownError | null>(null)
   const firstTokenMs = ref<number | null>(null)
-  let generationId: string | null = null
+  const outputPasses = ref<number[]>([]) // the passes each code point of the output used
   let startedAt = 0
 
   const running = computed(() => status.value === 'starting' || status.value === 'streaming')
 
-  // events that come before the start's answer names the generation wait for it
-  let early: GenerationEvent[] = []
-  api.generation.onEvent((e) => {
-    if (generationId === null && status.value === 'starting') early.push(e)
-    else if (e.generationId === generationId) apply(e) // else another window's (a chat reply)
-  })
-  function apply(e: GenerationEvent): void {
+  const generation = followGeneration((e) => {
     if (e.type === 'token') {
       if (firstTokenMs.value === null) firstTokenMs.value = performance.now() - startedAt
       output.value += e.text
+      outputPasses.value.push(...e.passes)
       status.value = 'streaming'
     } else if (e.type === 'done') {
       result.value = e.result
       status.value = 'done'
-      generationId = null
     } else {
       error.value = toShownError(e.error)
       status.value = 'failed'
-      generationId = null
     }
-  }
+  })
 
   function setSampling<K extends keyof SamplingSettings>(k: K, v: SamplingSettings[K] | undefined): void {
     const next = { ...sampling.value }
@@ -53,22 +47,24 @@ export const useGenerationStore = defineStore('generation', () => {
     else next[k] = v
     sampling.value = next
   }
+  const replaceSampling = (next: SamplingSettings): void => {
+    sampling.value = { ...next }
+  }
 
   async function start(): Promise<boolean> {
     if (!checkpointId.value || running.value) return false
     output.value = ''
+    outputPasses.value = []
     result.value = null
     error.value = null
     firstTokenMs.value = null
     status.value = 'starting'
     startedAt = performance.now()
+    const request = { checkpointId: checkpointId.value, prompt: prompt.value, ...sampling.value }
     try {
-      const id = (await api.generation.start({ checkpointId: checkpointId.value, prompt: prompt.value, ...sampling.value })).generationId
-      generationId = id
-      for (const e of early.splice(0)) if (e.generationId === id) apply(e)
+      await generation.start(() => api.generation.start(request))
       return true
     } catch (e) {
-      early = []
       error.value = toShownError(e)
       status.value = 'failed'
       return false
@@ -76,6 +72,7 @@ export const useGenerationStore = defineStore('generation', () => {
   }
 
   async function stop(): Promise<void> {
+    const generationId = generation.id
     if (!generationId) return
     try {
       await api.generation.cancel({ generationId })
@@ -85,7 +82,7 @@ export const useGenerationStore = defineStore('generation', () => {
     }
   }
 
-  return { checkpointId, prompt, sampling, output, status, result, error, firstTokenMs, running, setSampling, start, stop }
+  return { checkpointId, prompt, sampling, output, outputPasses, status, result, error, firstTokenMs, running, setSampling, replaceSampling, start, stop }
 })
 
 if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useGenerationStore, import.meta.hot))

@@ -1,7 +1,8 @@
 // The app's settings (the settings namespace): threads, autosave and sample intervals, the theme,
-// and what the window restores after a restart (the open window, the Model window's draft).
+// the named sampling presets, and what the window restores after a restart (the open window,
+// the Model window's draft).
 import { defaultWindow } from '../lib/windows'
-import type { ModelDraft, Settings, UiState } from '@common/types'
+import type { ModelDraft, SamplingPreset, SamplingSettings, Settings, UiState } from '@common/types'
 import { acceptHMRUpdate, defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import { api } from '../lib/api'
@@ -54,10 +55,20 @@ export const useSettingsStore = defineStore('settings', () => {
     pendingUi = null
     if (next) await update({ ui: next })
   }
+  // Named sampling presets: saving under an existing name (any case) replaces that preset.
+  const samplingPresets = computed<SamplingPreset[]>(() => settings.value?.samplingPresets ?? [])
+  function savePreset(name: string, sampling: SamplingSettings): Promise<boolean> {
+    const n = name.trim()
+    const others = samplingPresets.value.filter((p) => p.name.toLowerCase() !== n.toLowerCase())
+    return update({ samplingPresets: [...others, { name: n, settings: { ...sampling } }] })
+  }
+  const removePreset = (name: string): Promise<boolean> =>
+    update({ samplingPresets: samplingPresets.value.filter((p) => p.name !== name) })
+
   const rememberView = (view: string): void => rememberUi({ view })
   const rememberDraft = (draft: ModelDraft): void => rememberUi({ draft })
 
-  return { settings, error, theme, ui, load, update, rememberView, rememberDraft, flushUi }
+  return { settings, error, theme, ui, samplingPresets, load, update, savePreset, removePreset, rememberView, rememberDraft, flushUi }
 })
 
 if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useSettingsStore, import.meta.hot))

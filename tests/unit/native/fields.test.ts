@@ -1,6 +1,7 @@
 // The fields of a model, a training run and a sampling request are written twice, once for the
 // app (electron/common/fields.ts) and once for the engine's binding (native/binding/convert.cpp),
-// and held equal here: the same keys in the same order, kinds, bounds and choices. The bounds the
+// and held equal here: the same keys in the same order, kinds, bounds and choices, and the
+// defaults the engine samples with when a field is left out (shown as placeholders). The bounds the
 // binding reports are the ones it enforces, every object refuses a key that is no field, and the
 // binding's memory plan and calibration answer for real configs.
 import { existsSync } from 'node:fs'
@@ -19,6 +20,7 @@ function specsOf(table: FieldTable): HostFieldSpec[] {
     key,
     kind: f.kind,
     ...(f.kind === 'int' || f.kind === 'number' ? { min: f.min, max: f.max } : {}),
+    ...((f.kind === 'int' || f.kind === 'number') && f.engineDefault !== undefined ? { engineDefault: f.engineDefault } : {}),
     ...(f.kind === 'choice' ? { choices: [...f.choices] } : {}),
   }))
 }
@@ -52,7 +54,7 @@ describe('field tables', () => {
     model = await addon.loadModel(join(dir, 'm.bin'))
   })
 
-  it('are the same in the engine and in fields.ts: keys, order, kinds, bounds, choices', () => {
+  it('are the same in the engine and in fields.ts: keys, order, kinds, bounds, choices, sampling defaults', () => {
     const specs = addon.fieldSpecs()
     expect(specs.model).toEqual(specsOf(modelFields))
     expect(specs.train).toEqual(specsOf(trainFields))

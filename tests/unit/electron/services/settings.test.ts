@@ -35,6 +35,29 @@ describe('settings', () => {
     expect((await s.get()).ui.draft).toEqual(draft) // the refused updates changed nothing
   })
 
+  it('keeps named sampling presets, checked by fields.ts, names unique', async () => {
+    const file = join(tempDir(), 'settings.json')
+    const s = new SettingsService(file)
+    const presets = [
+      { name: 'Precise', settings: { temperature: 0.3, topK: 10, passes: 4 } },
+      { name: ' Wild ', settings: { temperature: 1.4, stop: ['\n\n'], adaptive: true } },
+    ]
+    await s.update({ samplingPresets: presets })
+    const stored = (await new SettingsService(file).get()).samplingPresets
+    expect(stored.map((p) => p.name)).toEqual(['Precise', 'Wild'])
+    expect(stored[1]!.settings).toEqual({ temperature: 1.4, stop: ['\n\n'], adaptive: true })
+    await expect(s.update({ samplingPresets: [...presets, { name: 'precise', settings: {} }] })).rejects.toMatchObject({
+      code: 'BAD_REQUEST', message: expect.stringContaining("two presets named 'precise'"),
+    })
+    await expect(s.update({ samplingPresets: [{ name: 'x', settings: { temperature: -1 } }] })).rejects.toMatchObject({
+      code: 'BAD_REQUEST', message: expect.stringContaining('Temperature'),
+    })
+    await expect(s.update({ samplingPresets: [{ name: 'x', settings: { temprature: 1 } }] as never })).rejects.toMatchObject({ code: 'BAD_REQUEST' })
+    await expect(s.update({ samplingPresets: [{ name: '  ', settings: {} }] })).rejects.toMatchObject({ code: 'BAD_REQUEST' })
+    await expect(s.update({ samplingPresets: 'all' as never })).rejects.toMatchObject({ code: 'BAD_REQUEST' })
+    expect((await s.get()).samplingPresets).toHaveLength(2) // the refused updates changed nothing
+  })
+
   it('lands updates made at the same time one after another, none lost', async () => {
     const file = join(tempDir(), 'settings.json')
     const s = new SettingsService(file)

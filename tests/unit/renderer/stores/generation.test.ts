@@ -26,10 +26,11 @@ describe('generation store', () => {
     fake.api.generation.start.mockResolvedValue({ generationId: 'gen-1' })
     expect(await store.start()).toBe(true)
     expect(fake.api.generation.start).toHaveBeenCalledWith({ checkpointId: 'run-1', prompt: 'x', maxTokens: 300, temperature: 0.8, topK: 40, topP: 0.95, passes: 3 })
-    fake.emit('generation.onEvent', { generationId: 'gen-1', type: 'token', text: 'a' })
-    fake.emit('generation.onEvent', { generationId: 'gen-chat', type: 'token', text: 'NO' })
-    fake.emit('generation.onEvent', { generationId: 'gen-1', type: 'token', text: 'b' })
-    expect(store.output).toBe('ab')
+    fake.emit('generation.onEvent', { generationId: 'gen-1', type: 'token', text: 'a', passes: [3] })
+    fake.emit('generation.onEvent', { generationId: 'gen-chat', type: 'token', text: 'NO', passes: [1, 1] })
+    fake.emit('generation.onEvent', { generationId: 'gen-1', type: 'token', text: 'bé', passes: [2, 1] })
+    expect(store.output).toBe('abé')
+    expect(store.outputPasses).toEqual([3, 2, 1]) // one per code point, for the depth heatmap
     expect(store.status).toBe('streaming')
     expect(store.firstTokenMs).toBeGreaterThanOrEqual(0)
     fake.emit('generation.onEvent', { generationId: 'gen-1', type: 'done', result })
@@ -42,13 +43,23 @@ describe('generation store', () => {
     const store = useGenerationStore()
     store.checkpointId = 'run-1'
     fake.api.generation.start.mockImplementation(async () => {
-      fake.emit('generation.onEvent', { generationId: 'gen-2', type: 'token', text: 'early ' })
-      fake.emit('generation.onEvent', { generationId: 'gen-other', type: 'token', text: 'NO' })
+      fake.emit('generation.onEvent', { generationId: 'gen-2', type: 'token', text: 'early ', passes: [1, 1, 1, 1, 1, 1] })
+      fake.emit('generation.onEvent', { generationId: 'gen-other', type: 'token', text: 'NO', passes: [1, 1] })
       return { generationId: 'gen-2' }
     })
     await store.start()
-    fake.emit('generation.onEvent', { generationId: 'gen-2', type: 'token', text: 'late' })
+    fake.emit('generation.onEvent', { generationId: 'gen-2', type: 'token', text: 'late', passes: [2, 2, 2, 2] })
     expect(store.output).toBe('early late')
+    expect(store.outputPasses).toHaveLength(10)
+    fake.emit('generation.onEvent', { generationId: 'gen-2', type: 'done', result })
+    // a generation that ended before its start was answered ends here too
+    fake.api.generation.start.mockImplementation(async () => {
+      fake.emit('generation.onEvent', { generationId: 'gen-4', type: 'done', result })
+      return { generationId: 'gen-4' }
+    })
+    await store.start()
+    expect(store.status).toBe('done')
+    expect(store.running).toBe(false)
   })
 
   it('shows a refused start by its code and hint, and stops quietly when it already ended', async () => {
