@@ -141,7 +141,7 @@ export type HostTrainEvent =
   | { type: 'failed'; error: ApiErrorShape }
 
 export type HostGenerateEvent =
-  | { type: 'token'; text: string }
+  | { type: 'token'; text: string; passes: number[] } // passes: one entry per code point of text
   | { type: 'done'; result: GenerationResult }
   | { type: 'error'; error: ApiErrorShape }
 

@@ -91,7 +91,7 @@ const handlers: { [M in HostMethod]: (params: HostMethods[M][0]) => HostMethods[
   'generate.start': async (p) => {
     const { jobId, checkpointPath, ...request } = p
     const model = await loadModel(checkpointPath)
-    const g = model.generate(request, (text) => send({ kind: 'generate', jobId, event: { type: 'token', text } }))
+    const g = model.generate(request, (text, passes) => send({ kind: 'generate', jobId, event: { type: 'token', text, passes } }))
     generations.set(jobId, g)
     g.done.then(
       (result) => send({ kind: 'generate', jobId, event: { type: 'done', result } }),

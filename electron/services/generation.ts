@@ -36,7 +36,7 @@ export class GenerationService {
       const hooks = this.active.get(generationId)
       if (!hooks) return
       if (e.type === 'token') {
-        this.bus.emit('generation.onEvent', { generationId, type: 'token', text: e.text })
+        this.bus.emit('generation.onEvent', { generationId, type: 'token', text: e.text, passes: e.passes })
       } else if (e.type === 'done') {
         this.active.delete(generationId)
         void Promise.resolve(hooks.onDone?.(e.result)).finally(() =>

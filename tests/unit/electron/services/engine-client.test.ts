@@ -83,6 +83,9 @@ describe('engine host', () => {
     const text = gen.filter((g) => g.jobId === 'g1' && g.e.type === 'token').map((g) => (g.e.type === 'token' ? g.e.text : '')).join('')
     expect(done.e.type === 'done' && done.e.result.text).toBe(text)
     expect(done.e.type === 'done' && done.e.result.tokens).toBe(25)
+    const passes = gen.filter((g) => g.jobId === 'g1').flatMap((g) => (g.e.type === 'token' ? g.e.passes : []))
+    expect(passes).toHaveLength([...text].length) // one per code point, at the model's default passes
+    expect(new Set(passes)).toEqual(new Set([done.e.type === 'done' && done.e.result.meanPasses]))
 
     await client.call('generate.start', { jobId: 'g2', checkpointPath: join(dir, 'a.bin'), maxTokens: 1_000_000 })
     await waitFor(() => gen.some((g) => g.jobId === 'g2' && g.e.type === 'token'), 'the first token of g2')
