@@ -136,7 +136,7 @@ export class ChatsService {
       const started = await this.generation.run(chat.checkpointId, { history }, { ...chat.settings, ...request }, {
         onDone: async (r) => {
           chat.messages.push({ role: 'assistant', text: r.text, at: new Date().toISOString(),
-            stats: { tokens: r.tokens, tokensPerSec: r.tokensPerSec, meanPasses: r.meanPasses } })
+            stats: { tokens: r.tokens, tokensPerSec: r.tokensPerSec, meanPasses: r.meanPasses, trimmedTurns: r.trimmedTurns } })
           this.replying.delete(chat.id)
           await this.save(chat).catch(() => {})
         },
