@@ -109,7 +109,8 @@ export interface HostMethods {
   'train.resume': [{ jobId: string }, void]
   'train.stop': [{ jobId: string }, void]
   'model.info': [{ checkpointPath: string }, HostModelInfo]
-  'model.evaluate': [HostEvaluateParams, HostEvalResult]
+  'model.evaluate': [HostEvaluateParams & { jobId?: string }, HostEvalResult] // a jobId lets evaluate.cancel stop it
+  'evaluate.cancel': [{ jobId: string }, void] // the evaluation's request rejects with CANCELLED
   'generate.start': [HostGenerateParams, void]
   'generate.cancel': [{ jobId: string }, void]
 }

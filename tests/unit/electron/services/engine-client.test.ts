@@ -101,6 +101,11 @@ describe('engine host', () => {
     expect(r.tokens).toBeGreaterThan(0)
     expect(r.bitsPerChar).toBeCloseTo(r.loss / Math.LN2, 9)
     await expect(client.call('model.evaluate', { checkpointPath: join(dir, 'a.bin'), dataPath: data, passes: 65 })).rejects.toMatchObject({ code: 'BAD_REQUEST' })
+    // one with a job id can be cancelled (the request and the cancel travel in order)
+    const job = client.call('model.evaluate', { jobId: 'e1', checkpointPath: join(dir, 'a.bin'), dataPath: data, split: 'all' }, null)
+    await client.call('evaluate.cancel', { jobId: 'e1' })
+    await expect(job).rejects.toMatchObject({ code: 'CANCELLED' })
+    await expect(client.call('evaluate.cancel', { jobId: 'e1' })).rejects.toMatchObject({ code: 'NOT_FOUND' })
   })
 
   it('reports bad requests as BAD_REQUEST and engine failures with their hint', async () => {
