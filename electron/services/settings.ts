@@ -1,7 +1,7 @@
 // Settings: one small JSON file, validated on the way in, written atomically.
 import { rename } from 'node:fs/promises'
-import { checkFields, modelFields, trainFields } from '../common/fields'
-import type { ModelDraft, Settings, UiState } from '../common/types'
+import { checkFields, modelFields, samplingFields, trainFields } from '../common/fields'
+import type { ModelDraft, SamplingPreset, Settings, UiState } from '../common/types'
 import { readJson, writeJsonAtomic } from './atomic-file'
 import { bad, checkedFields, object, optionalInt, string } from './validate'
 
@@ -12,7 +12,9 @@ export const defaultSettings: Settings = {
   sampleInterval: 200,
   theme: 'system',
   ui: { view: 'datasets', draft: null },
+  samplingPresets: [],
 }
+const maxSamplingPresets = 50
 const presetNames = ['micro', '8gb', '16gb', 'small', 'medium']
 const themes = ['system', 'light', 'dark'] as const
 
@@ -64,6 +66,7 @@ export class SettingsService {
       out.theme = o.theme as Settings['theme']
     }
     if (o.ui !== undefined) out.ui = checkUi(o.ui)
+    if (o.samplingPresets !== undefined) out.samplingPresets = checkSamplingPresets(o.samplingPresets)
     if (o.defaultPreset !== undefined) {
       if (typeof o.defaultPreset !== 'string' || !presetNames.includes(o.defaultPreset))
         throw bad(`defaultPreset must be one of ${presetNames.join(', ')}`)
@@ -88,4 +91,19 @@ function checkDraft(v: unknown): ModelDraft {
   return checkedFields(() => ({
     datasetId, preset, model: checkFields(modelFields, o.model, 'ui.draft.model'), train: checkFields(trainFields, o.train, 'ui.draft.train'),
   }))
+}
+
+// Named sampling settings: unique, non-empty names; the settings checked as a request's are.
+function checkSamplingPresets(v: unknown): SamplingPreset[] {
+  if (!Array.isArray(v)) throw bad('samplingPresets must be a list')
+  if (v.length > maxSamplingPresets) throw bad(`samplingPresets holds at most ${maxSamplingPresets} presets`)
+  const names = new Set<string>()
+  return v.map((p, i) => {
+    const o = object(p, `samplingPresets[${i}]`)
+    const name = string(o.name, `samplingPresets[${i}].name`, 60).trim()
+    if (!name) throw bad(`samplingPresets[${i}].name must not be empty`)
+    if (names.has(name)) throw bad(`two sampling presets are named ${name}`)
+    names.add(name)
+    return { name, settings: checkedFields(() => checkFields(samplingFields, o.settings, `samplingPresets[${i}].settings`)) }
+  })
 }

@@ -35,6 +35,20 @@ describe('settings', () => {
     expect((await s.get()).ui.draft).toEqual(draft) // the refused updates changed nothing
   })
 
+  it('keeps named sampling presets, checked like a request\'s sampling settings', async () => {
+    const file = join(tempDir(), 'settings.json')
+    const s = new SettingsService(file)
+    const samplingPresets = [{ name: 'Precise', settings: { temperature: 0.2, topK: 10 } }, { name: 'Wild', settings: { temperature: 1.5 } }]
+    await s.update({ samplingPresets })
+    expect((await new SettingsService(file).get()).samplingPresets).toEqual(samplingPresets)
+    await expect(s.update({ samplingPresets: [{ name: 'x', settings: { temperature: 99 } }] })).rejects.toMatchObject({ code: 'BAD_REQUEST' })
+    await expect(s.update({ samplingPresets: [{ name: 'x', settings: { temprature: 1 } }] as never })).rejects.toMatchObject({ code: 'BAD_REQUEST' })
+    await expect(s.update({ samplingPresets: [{ name: 'a', settings: {} }, { name: 'a ', settings: {} }] })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('named a') })
+    await expect(s.update({ samplingPresets: [{ name: ' ', settings: {} }] })).rejects.toMatchObject({ code: 'BAD_REQUEST' })
+    await expect(s.update({ samplingPresets: 'Precise' as never })).rejects.toMatchObject({ code: 'BAD_REQUEST' })
+    expect((await s.get()).samplingPresets).toEqual(samplingPresets)
+  })
+
   it('lands updates made at the same time one after another, none lost', async () => {
     const file = join(tempDir(), 'settings.json')
     const s = new SettingsService(file)
