@@ -110,7 +110,8 @@ export interface HostMethods {
   'train.resume': [{ jobId: string }, void]
   'train.stop': [{ jobId: string }, void]
   'model.info': [{ checkpointPath: string }, HostModelInfo]
-  'model.evaluate': [HostEvaluateParams, HostEvalResult]
+  'model.evaluate': [HostEvaluateParams & { jobId?: string }, HostEvalResult] // a jobId lets evaluate.cancel stop it
+  'evaluate.cancel': [{ jobId: string }, void] // the evaluation's request rejects with CANCELLED
   'generate.start': [HostGenerateParams, void]
   'generate.cancel': [{ jobId: string }, void]
 }
@@ -142,7 +143,7 @@ export type HostTrainEvent =
   | { type: 'failed'; error: ApiErrorShape }
 
 export type HostGenerateEvent =
-  | { type: 'token'; text: string }
+  | { type: 'token'; text: string; passes: number[] } // passes: one entry per code point of text
   | { type: 'done'; result: GenerationResult }
   | { type: 'error'; error: ApiErrorShape }
 

@@ -27,8 +27,8 @@ export interface AddonModel {
   info(): HostModelInfo
   generate(
     request: SamplingSettings & { prompt?: string; history?: { role: string; text: string }[]; threads?: number },
-    onText: (piece: string) => void,
-  ): { done: Promise<GenerationResult>; cancel(): void }
+    onText: (piece: string, passes: number[]) => void, // passes: one per code point of piece
+  ): { done: Promise<GenerationResult>; cancel(): void } // a chat reply's result has trimmedTurns
 }
 
 export interface Addon {

@@ -29,8 +29,9 @@ const generations = new Map<string, { cancel(): void; done: Promise<unknown> }>(
 const models = new Map<string, { mtimeMs: number; model: Promise<AddonModel> }>()
 // Calibrations run on the libuv pool like training, so losing the parent waits for them too.
 const calibrations = new Set<Promise<unknown>>()
-// Evaluations too; losing the parent cancels them.
-const evaluations = new Set<{ cancel(): void; done: Promise<unknown> }>()
+// Evaluations too, keyed by their job id (or a private one); losing the parent cancels them.
+const evaluations = new Map<string, { cancel(): void; done: Promise<unknown> }>()
+let unnamedEvaluations = 0
 
 function loadModel(path: string): Promise<AddonModel> {
   let mtimeMs: number
@@ -83,15 +84,18 @@ const handlers: { [M in HostMethod]: (params: HostMethods[M][0]) => HostMethods[
   'train.stop': (p) => job(trainings, p.jobId).stop(),
   'model.info': async (p) => (await loadModel(p.checkpointPath)).info(),
   'model.evaluate': (p) => {
-    const e = engine().evaluate(p)
-    evaluations.add(e)
-    e.done.finally(() => evaluations.delete(e)).catch(() => {})
+    const { jobId = `unnamed ${++unnamedEvaluations}`, ...request } = p
+    if (evaluations.has(jobId)) throw Object.assign(new Error(`evaluation ${jobId} is already running`), { code: 'BUSY' })
+    const e = engine().evaluate(request)
+    evaluations.set(jobId, e)
+    e.done.finally(() => evaluations.delete(jobId)).catch(() => {})
     return e.done
   },
+  'evaluate.cancel': (p) => job(evaluations, p.jobId).cancel(),
   'generate.start': async (p) => {
     const { jobId, checkpointPath, ...request } = p
     const model = await loadModel(checkpointPath)
-    const g = model.generate(request, (text) => send({ kind: 'generate', jobId, event: { type: 'token', text } }))
+    const g = model.generate(request, (text, passes) => send({ kind: 'generate', jobId, event: { type: 'token', text, passes } }))
     generations.set(jobId, g)
     g.done.then(
       (result) => send({ kind: 'generate', jobId, event: { type: 'done', result } }),
@@ -125,8 +129,8 @@ const parentLossGraceMs = 1500
 port.onParentGone(() => {
   for (const t of trainings.values()) t.stop()
   for (const g of generations.values()) g.cancel()
-  for (const e of evaluations) e.cancel()
-  const running = [...trainings.values(), ...generations.values(), ...evaluations].map((j) => j.done.catch(() => {}))
+  for (const e of evaluations.values()) e.cancel()
+  const running = [...trainings.values(), ...generations.values(), ...evaluations.values()].map((j) => j.done.catch(() => {}))
   for (const c of calibrations) running.push(c.catch(() => {}))
   const grace = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), parentLossGraceMs))
   void Promise.race([Promise.all(running), grace]).then((r) => {

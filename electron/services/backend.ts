@@ -48,9 +48,9 @@ export async function createBackend(o: BackendOptions): Promise<Backend> {
   const datasets = new DatasetsService(paths.datasets, readCatalog(o.catalogFile), (p) => events.emit('datasets.onProgress', p), { ...o.datasets, pickers: o.pickers })
   const training = new TrainingService(paths, engine, datasets, settings, events)
   await training.init()
-  const checkpoints = new CheckpointsService(training)
-  const generation = new GenerationService(engine, training, settings, events)
-  const chats = new ChatsService(paths.chats, generation, training)
+  const checkpoints = new CheckpointsService(training, engine, datasets, settings, events)
+  const generation = new GenerationService(engine, checkpoints, settings, events)
+  const chats = new ChatsService(paths.chats, generation, checkpoints)
   const models = new ModelsService(engine, datasets, settings)
   const metrics = new SystemMetricsService({ engineMemory: () => engine.call('engine.memory', undefined) })
 
@@ -84,7 +84,12 @@ export async function createBackend(o: BackendOptions): Promise<Backend> {
       history: (p) => training.runHistory(p),
       remove: (p) => training.remove(p),
     },
-    checkpoints: { list: () => checkpoints.list(), remove: (p) => checkpoints.remove(p) },
+    checkpoints: {
+      list: () => checkpoints.list(),
+      remove: (p) => checkpoints.remove(p),
+      evaluatePasses: (p) => checkpoints.evaluatePasses(p),
+      cancelEvaluation: (p) => checkpoints.cancelEvaluation(p),
+    },
     generation: { start: (p) => generation.start(p), cancel: (p) => generation.cancel(p) },
     chats: {
       list: () => chats.list(),

@@ -2,15 +2,16 @@
 // of their summaries (chats/index.json) so the list never opens every file. A reply is a
 // generation over the history with the conversation's settings; the assistant's turn is saved
 // when it completes. The index is this service's alone: rebuilt from the files when it is
-// missing or unreadable, rewritten after every change.
+// missing or unreadable, rewritten after every change. A chat's checkpoint may be deleted while
+// the chat is idle: the chat stays, and its next reply asks for another model.
 import { readdir, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ApiError } from '../common/errors'
 import type { ChatExport, ChatMessage, ChatSession, ChatSummary, SamplingSettings } from '../common/types'
 import { JsonWriteQueue, readJson } from './atomic-file'
 import { samplingOf, type GenerationService } from './generation'
+import type { CheckpointsService } from './checkpoints'
 import { isSafeId, newId } from './paths'
-import type { TrainingService } from './training'
 import { bad, object, optionalInt, string } from './validate'
 
 const indexFile = 'index.json'
@@ -27,7 +28,7 @@ export class ChatsService {
   constructor(
     private readonly dir: string,
     private readonly generation: GenerationService,
-    private readonly training: TrainingService,
+    private readonly checkpoints: CheckpointsService,
   ) {}
 
   async list(): Promise<ChatSummary[]> {
@@ -42,7 +43,7 @@ export class ChatsService {
   async create(payload: unknown): Promise<ChatSession> {
     const o = object(payload, 'the request')
     const checkpointId = string(o.checkpointId, 'checkpointId', 100)
-    this.training.checkpointPath(checkpointId) // must exist
+    await this.checkpoints.path(checkpointId) // must exist
     const now = new Date().toISOString()
     const title = o.title === undefined ? `Chat ${now.slice(0, 16).replace('T', ' ')}` : this.title(o.title)
     const chat: ChatSession = { id: newId('chat'), title, checkpointId, createdAt: now, updatedAt: now, messages: [], settings: {} }
@@ -57,7 +58,7 @@ export class ChatsService {
     if (o.title !== undefined) chat.title = this.title(o.title)
     if (o.checkpointId !== undefined) {
       const id = string(o.checkpointId, 'checkpointId', 100)
-      this.training.checkpointPath(id)
+      await this.checkpoints.path(id)
       chat.checkpointId = id
     }
     if (o.settings !== undefined) chat.settings = samplingOf(object(o.settings, 'settings'), [], 'settings')
@@ -133,15 +134,18 @@ export class ChatsService {
     const history = chat.messages.map(({ role, text }) => ({ role, text }))
     this.replying.add(chat.id)
     try {
+      const model = await this.checkpoints.find(chat.checkpointId)
+      if (!model?.file)
+        throw new ApiError('NOT_FOUND', `the model this chat used (${model?.record.name ?? chat.checkpointId}) was deleted; pick another model for this chat`)
       const started = await this.generation.run(chat.checkpointId, { history }, { ...chat.settings, ...request }, {
         onDone: async (r) => {
           chat.messages.push({ role: 'assistant', text: r.text, at: new Date().toISOString(),
-            stats: { tokens: r.tokens, tokensPerSec: r.tokensPerSec, meanPasses: r.meanPasses } })
+            stats: { tokens: r.tokens, tokensPerSec: r.tokensPerSec, meanPasses: r.meanPasses, trimmedTurns: r.trimmedTurns } })
           this.replying.delete(chat.id)
           await this.save(chat).catch(() => {})
         },
         onError: () => this.replying.delete(chat.id),
-      })
+      }, `a reply in chat "${chat.title}"`)
       await this.save(chat)
       return started
     } catch (e) {

@@ -31,7 +31,7 @@ export type SpawnEngine = () => EngineWorker
 interface Pending {
   resolve(value: unknown): void
   reject(error: Error): void
-  timer: ReturnType<typeof setTimeout>
+  timer: ReturnType<typeof setTimeout> | undefined
 }
 
 export function describeExit(info: ExitInfo): string {
@@ -60,16 +60,17 @@ export class EngineClient {
     return this.worker?.pid
   }
 
-  call<M extends HostMethod>(method: M, params: HostMethods[M][0]): Promise<HostMethods[M][1]> {
+  /** timeoutMs: how long to wait for the answer (null: as long as the process lives, for long jobs). */
+  call<M extends HostMethod>(method: M, params: HostMethods[M][0], timeoutMs: number | null = this.timeoutMs): Promise<HostMethods[M][1]> {
     if (this.closing) return Promise.reject(new ApiError('ENGINE_STOPPED', 'the engine is shutting down'))
     this.ensureWorker()
     const id = this.nextId++
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = timeoutMs === null ? undefined : setTimeout(() => {
         this.pending.delete(id)
-        reject(new ApiError('ENGINE_TIMEOUT', `the engine did not answer ${method} within ${this.timeoutMs / 1000}s`,
+        reject(new ApiError('ENGINE_TIMEOUT', `the engine did not answer ${method} within ${timeoutMs / 1000}s`,
           'the engine may be overloaded; try again, or restart the app'))
-      }, this.timeoutMs)
+      }, timeoutMs)
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer })
       const req: HostRequest = { id, method, params }
       if (this.ready) this.worker?.send(req)

@@ -1,14 +1,15 @@
 // Generation: one streamed completion at a time per request, from a checkpoint, in the engine
 // process. Tokens and the final result go out as generation.onEvent; a crash of the engine ends
-// every running generation with an error event.
+// every running generation with an error event. A running generation holds a lease on its
+// checkpoint (checkpoints.use), so the checkpoint cannot be deleted under it.
 import { ApiError, type ApiErrorShape } from '../common/errors'
 import type { HostGenerateParams } from '../common/engine-protocol'
 import type { GenerationResult, SamplingSettings } from '../common/types'
 import type { EngineClient } from './engine-client'
 import type { EventBus } from './event-bus'
 import { newId } from './paths'
+import type { CheckpointsService } from './checkpoints'
 import type { SettingsService } from './settings'
-import type { TrainingService } from './training'
 import { checkFields, samplingFields } from '../common/fields'
 import { bad, checkedFields, object, string } from './validate'
 
@@ -23,38 +24,44 @@ export interface GenerationHooks {
   onError?(error: ApiErrorShape): void
 }
 
+interface ActiveGeneration {
+  hooks: GenerationHooks
+  release(): void // the checkpoint's lease
+}
+
 export class GenerationService {
-  private active = new Map<string, GenerationHooks>()
+  private active = new Map<string, ActiveGeneration>()
 
   constructor(
     private readonly engine: EngineClient,
-    private readonly training: TrainingService,
+    private readonly checkpoints: CheckpointsService,
     private readonly settings: SettingsService,
     private readonly bus: EventBus,
   ) {
     engine.onGenerate((generationId, e) => {
-      const hooks = this.active.get(generationId)
-      if (!hooks) return
+      const active = this.active.get(generationId)
+      if (!active) return
+      const { hooks } = active
       if (e.type === 'token') {
-        this.bus.emit('generation.onEvent', { generationId, type: 'token', text: e.text })
+        this.bus.emit('generation.onEvent', { generationId, type: 'token', text: e.text, passes: e.passes })
       } else if (e.type === 'done') {
-        this.active.delete(generationId)
+        this.end(generationId)
         void Promise.resolve(hooks.onDone?.(e.result)).finally(() =>
           this.bus.emit('generation.onEvent', { generationId, type: 'done', result: e.result }))
       } else {
-        this.active.delete(generationId)
+        this.end(generationId)
         hooks.onError?.(e.error)
         this.bus.emit('generation.onEvent', { generationId, type: 'error', error: e.error })
       }
     })
     engine.onStatus((s) => {
       if (s.state !== 'crashed') return
-      for (const [generationId, hooks] of this.active) {
+      for (const [generationId, { hooks }] of this.active) {
         const error = { code: 'ENGINE_CRASHED', message: s.message ?? 'the engine process stopped', hint: 'try again: the engine restarts' }
+        this.end(generationId)
         hooks.onError?.(error)
         this.bus.emit('generation.onEvent', { generationId, type: 'error', error })
       }
-      this.active.clear()
     })
   }
 
@@ -64,21 +71,31 @@ export class GenerationService {
     return this.run(o.checkpointId, { prompt }, samplingOf(o, ['checkpointId', 'prompt'], 'the generation request'))
   }
 
-  /** Starts a generation; used by start() and by the chat service (with a history). */
+  /**
+   * Starts a generation; used by start() and by the chat service (with a history). `user` names
+   * it to whoever tries to delete its checkpoint meanwhile.
+   */
   async run(checkpointId: unknown, input: Pick<HostGenerateParams, 'prompt' | 'history'>, sampling: Partial<SamplingSettings>,
-            hooks: GenerationHooks = {}): Promise<{ generationId: string }> {
+            hooks: GenerationHooks = {}, user = 'a generation'): Promise<{ generationId: string }> {
     if (typeof checkpointId !== 'string') throw bad('checkpointId must be a string')
-    const checkpointPath = await this.training.savedCheckpoint(checkpointId)
-    const s = await this.settings.get()
+    const release = this.checkpoints.use(checkpointId, user)
     const generationId = newId('gen')
-    this.active.set(generationId, hooks)
     try {
+      const checkpointPath = await this.checkpoints.path(checkpointId)
+      const s = await this.settings.get()
+      this.active.set(generationId, { hooks, release })
       await this.engine.call('generate.start', { ...sampling, ...input, jobId: generationId, checkpointPath, threads: s.threads })
     } catch (e) {
       this.active.delete(generationId)
+      release()
       throw e
     }
     return { generationId }
+  }
+
+  private end(generationId: string): void {
+    this.active.get(generationId)?.release()
+    this.active.delete(generationId)
   }
 
   async cancel(payload: unknown): Promise<void> {

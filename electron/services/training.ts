@@ -4,7 +4,7 @@
 // run-history.ts). A run that was going when the engine or the app died is marked 'interrupted'
 // and can be continued from its last autosaved checkpoint; its history then drops what came
 // after that checkpoint.
-import { mkdir, readdir, stat, unlink } from 'node:fs/promises'
+import { mkdir, readdir, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { ApiError, toErrorShape } from '../common/errors'
@@ -12,6 +12,7 @@ import type { HostTrainEvent } from '../common/engine-protocol'
 import { checkFields, modelFields, trainFields } from '../common/fields'
 import type { HistoryPoint, ModelShape, RunHistory, RunInfo, StepPoint, TrainSettings, TrainStartRequest } from '../common/types'
 import { fileError, JsonWriteQueue, readJson } from './atomic-file'
+import { checkpointFile, type CheckpointRecord, type CheckpointRuns } from './checkpoints'
 import type { DatasetsService } from './datasets'
 import type { EngineClient } from './engine-client'
 import type { EventBus } from './event-bus'
@@ -56,7 +57,14 @@ export function publicRun(r: RunRecord): RunInfo {
   return info
 }
 
-export class TrainingService {
+function checkpointRecord(r: RunRecord): CheckpointRecord {
+  return {
+    runId: r.runId, name: r.name, datasetId: r.datasetId, checkpointPath: r.checkpointPath, model: r.model, params: r.params,
+    lastSavedStep: r.lastSavedStep, valLoss: r.metrics.valLoss, training: r.status === 'running' || r.status === 'paused',
+  }
+}
+
+export class TrainingService implements CheckpointRuns {
   private runs = new Map<string, RunRecord>()
   private histories = new Map<string, RunHistoryLog>()
   private clocks = new Map<string, SessionClock>()
@@ -117,7 +125,7 @@ export class TrainingService {
     const model = checkedFields(() => checkFields(modelFields, o.model, 'model', ['preset'] as const))
     if (model.preset !== undefined && typeof model.preset !== 'string') throw bad('model.preset must be a string')
     const train: TrainSettings = checkedFields(() => checkFields(trainFields, o.train, 'train'))
-    const initFrom = o.initFromCheckpointId === undefined ? undefined : this.checkpointPath(o.initFromCheckpointId)
+    const initFrom = o.initFromCheckpointId === undefined ? undefined : this.run(o.initFromCheckpointId).checkpointPath
     const s = await this.settings.get()
     if (!initFrom && model.preset === undefined) model.preset = s.defaultPreset
     const runId = newId('run')
@@ -164,7 +172,7 @@ export class TrainingService {
     const r = this.listed(object(payload, 'the request').runId)
     if (r.status === 'running' || r.status === 'paused') throw new ApiError('BUSY', `run ${r.name} is training; stop it first`)
     await this.history(r).remove()
-    if (await this.checkpointExists(r)) {
+    if (await checkpointFile(r.checkpointPath)) {
       r.removedAt = new Date().toISOString()
       await this.persist(r)
     } else {
@@ -203,34 +211,16 @@ export class TrainingService {
     await ended
   }
 
-  checkpointPath(id: unknown): string {
-    const r = this.run(id)
-    return r.checkpointPath
+  // CheckpointRuns: the records as the checkpoints service sees them (it owns the files)
+  checkpointRecords(): CheckpointRecord[] {
+    return [...this.runs.values()].map(checkpointRecord)
+  }
+  checkpointRecord(id: string): CheckpointRecord | undefined {
+    const r = this.runs.get(id)
+    return r && checkpointRecord(r)
   }
 
-  /** The checkpoint file of a run, which must have saved one. */
-  async savedCheckpoint(id: unknown): Promise<string> {
-    const r = this.run(id)
-    if (!(await this.checkpointExists(r)))
-      throw new ApiError('NOT_FOUND', `run ${r.name} has not saved a checkpoint yet`,
-        r.status === 'running' ? 'wait for its first autosave, or stop it to save now' : undefined)
-    return r.checkpointPath
-  }
-
-  async checkpointExists(r: RunRecord): Promise<{ bytes: number; modifiedAt: string } | null> {
-    try {
-      const s = await stat(r.checkpointPath)
-      return { bytes: s.size, modifiedAt: s.mtime.toISOString() }
-    } catch {
-      return null
-    }
-  }
-
-  records(): RunRecord[] {
-    return [...this.runs.values()]
-  }
-
-  /** Deletes a run's record and history (its checkpoint is the caller's: checkpoints.remove). */
+  /** Deletes a run's record and history (its checkpoint is the checkpoints service's: checkpoints.remove). */
   async discard(runId: string): Promise<void> {
     const r = this.runs.get(runId)
     if (!r) return

@@ -57,11 +57,26 @@ struct GenerateRequest {
     int threads = 0;
 };
 
-class GenerateWorker : public Napi::AsyncProgressQueueWorker<std::string> {
+// A piece of streamed text and the passes of each of its bytes (generate.h's TokenCallback).
+struct TextPiece {
+    std::string text;
+    std::vector<uint8_t> passes;
+};
+
+// One entry per UTF-8 code point of the piece: the passes of its first byte.
+Napi::Array code_point_passes(Napi::Env env, const TextPiece & p) {
+    Napi::Array a = Napi::Array::New(env);
+    uint32_t n = 0;
+    for (size_t i = 0; i < p.text.size(); i++)
+        if ((uint8_t(p.text[i]) & 0xC0) != 0x80) a.Set(n++, Napi::Number::New(env, p.passes[i]));
+    return a;
+}
+
+class GenerateWorker : public Napi::AsyncProgressQueueWorker<TextPiece> {
 public:
     GenerateWorker(Napi::Env env, std::shared_ptr<LoadedModel> model, GenerateRequest req, Napi::Function on_text,
                    std::shared_ptr<std::atomic<bool>> cancelled)
-        : Napi::AsyncProgressQueueWorker<std::string>(env, "microgpt.generate"), model_(std::move(model)),
+        : Napi::AsyncProgressQueueWorker<TextPiece>(env, "microgpt.generate"), model_(std::move(model)),
           req_(std::move(req)), deferred_(Napi::Promise::Deferred::New(env)), cancelled_(std::move(cancelled)) {
         on_text_ = Napi::Persistent(on_text);
     }
@@ -73,18 +88,19 @@ public:
     }
     void run(const ExecutionProgress & progress) {
         if (req_.threads > 0) omp_set_num_threads(req_.threads);
-        auto on_text = [&](const std::string & piece) {
-            progress.Send(&piece, 1);
+        auto on_text = [&](const std::string & piece, const std::vector<uint8_t> & passes) {
+            TextPiece p{piece, passes};
+            progress.Send(&p, 1);
             return !cancelled_->load();
         };
         result_ = req_.chat ? chat_reply(model_->model, model_->tokenizer, req_.history, req_.config, on_text)
                             : generate(model_->model, model_->tokenizer, req_.prompt, req_.config, on_text);
     }
-    void OnProgress(const std::string * pieces, size_t count) override {
+    void OnProgress(const TextPiece * pieces, size_t count) override {
         Napi::HandleScope scope(Env());
         for (size_t i = 0; i < count; i++) {
             try {
-                on_text_.Call({Napi::String::New(Env(), pieces[i])});
+                on_text_.Call({Napi::String::New(Env(), pieces[i].text), code_point_passes(Env(), pieces[i])});
             } catch (const Napi::Error &) {
                 // a throwing listener must not end the generation
             }
@@ -100,6 +116,7 @@ public:
         r.Set("stopReason", result_.stop_reason);
         r.Set("seconds", result_.seconds);
         r.Set("tokensPerSec", result_.tokens_per_sec);
+        if (req_.chat) r.Set("trimmedTurns", result_.trimmed_turns);
         deferred_.Resolve(r);
         on_text_.Reset();
     }

@@ -2,7 +2,10 @@
 //   const model = await addon.loadModel(path)      (loads and validates off the JS thread)
 //   model.info() -> { path, model, params, vocabSize, trainedSteps, ... }
 //   const job = model.generate(request, onText)    request: { prompt } or { history: [{ role, text }] }
+//     onText(piece, passes): passes has one entry per code point of piece, the recursion passes
+//     of the step that chose it
 //   await job.done; job.cancel()                   cancel ends that generation (stopReason 'cancelled')
+//     a chat reply's result also has trimmedTurns: the oldest turns left out to fit the context
 // A prompt character the model never saw is a RangeError at the call, before any work starts.
 #pragma once
 #include <napi.h>

@@ -23,13 +23,15 @@ static GenerateConfig generation_config(const CliOptions & o) {
 static void print_stats(const GenerateResult & r, const GenerateConfig & g) {
     std::fprintf(stderr, "[%d tokens in %.2fs, %.1f tok/s, mean passes %.2f, %s weights, stopped: %s]\n", r.tokens,
                  r.seconds, r.tokens_per_sec, r.mean_passes, decode_weights_name(g.weights), r.stop_reason.c_str());
+    if (r.trimmed_turns > 0)
+        std::fprintf(stderr, "[the %d oldest turns were left out to fit the model's context]\n", r.trimmed_turns);
 }
 
 int print_generation(const LoadedModel & lm, const CliOptions & o, const std::string & prompt) {
     g_interrupted.store(false);
     std::fputs(prompt.c_str(), stdout);
     const GenerateConfig cfg = generation_config(o);
-    GenerateResult r = generate(lm.model, lm.tokenizer, prompt, cfg, [](const std::string & piece) {
+    GenerateResult r = generate(lm.model, lm.tokenizer, prompt, cfg, [](const std::string & piece, const std::vector<uint8_t> &) {
         std::fputs(piece.c_str(), stdout);
         std::fflush(stdout);
         return !g_interrupted.load();
@@ -75,7 +77,7 @@ int cmd_chat(const CliOptions & o) {
         history.push_back({ChatRole::User, line});
         try {
             g_interrupted.store(false);
-            GenerateResult r = chat_reply(lm.model, lm.tokenizer, history, cfg, [](const std::string & piece) {
+            GenerateResult r = chat_reply(lm.model, lm.tokenizer, history, cfg, [](const std::string & piece, const std::vector<uint8_t> &) {
                 std::fputs(piece.c_str(), stdout);
                 std::fflush(stdout);
                 return !g_interrupted.load();

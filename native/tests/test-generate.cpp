@@ -2,6 +2,7 @@
 // strings, chat prompts and generation past the context length.
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "autograd/tape.h"
@@ -143,6 +144,37 @@ int main() {
         EXPECT(std::fabs(loose.mean_passes - 2.0) < 1e-9);  // the earliest possible stop compares passes 1 and 2
         EXPECT(std::fabs(tight.mean_passes - 8.0) < 1e-9);
     }
+    // the passes of each streamed byte: the passes of the step that chose its token, so one per
+    // byte, all equal to `passes` unless adaptive, and (the step that chose the first token being
+    // the prompt's last) their mean is mean_passes whenever no end of turn was drawn
+    {
+        auto streamed = [&](GenerateConfig g, const std::string & prompt, std::vector<uint8_t> & passes) {
+            std::string text;
+            GenerateResult r = generate(m, tok, prompt, g, [&](const std::string & p, const std::vector<uint8_t> & q) {
+                text += p;
+                passes.insert(passes.end(), q.begin(), q.end());
+                return true;
+            });
+            EXPECT(text == r.text && passes.size() == text.size() && int(text.size()) == r.tokens);  // ASCII: a byte a token
+            return r;
+        };
+        GenerateConfig g;
+        g.max_tokens = 40;
+        g.passes = 3;
+        std::vector<uint8_t> fixed;
+        streamed(g, "ab", fixed);
+        EXPECT(!fixed.empty() && std::all_of(fixed.begin(), fixed.end(), [](uint8_t p) { return p == 3; }));
+        g.passes = 8, g.adaptive = true, g.kl_threshold = 2e-3f;
+        std::vector<uint8_t> adaptive;
+        GenerateResult r = streamed(g, "ab", adaptive);
+        double sum = 0;
+        for (uint8_t p : adaptive) sum += p;
+        std::printf("  adaptive passes per character: mean %.2f (result %.2f), %d..%d\n", sum / double(adaptive.size()),
+                    r.mean_passes, *std::min_element(adaptive.begin(), adaptive.end()),
+                    *std::max_element(adaptive.begin(), adaptive.end()));
+        EXPECT(std::all_of(adaptive.begin(), adaptive.end(), [](uint8_t p) { return p >= 1 && p <= 8; }));
+        EXPECT(r.stop_reason == "max_tokens" && std::fabs(sum / double(adaptive.size()) - r.mean_passes) < 1e-9);
+    }
     // sampler: greedy, top-k 1 and a tiny top-p all pick the argmax; the penalty demotes repeats
     {
         std::vector<float> z = {0.1f, 2.0f, 1.9f, -1.0f};
@@ -188,12 +220,18 @@ int main() {
         size_t first = full.find(stop);
         g.stop = {stop};
         std::string streamed;
-        GenerateResult r = generate(m, tok, "", g, [&](const std::string & p) { streamed += p; return true; });
+        std::vector<uint8_t> streamed_passes;
+        GenerateResult r = generate(m, tok, "", g, [&](const std::string & p, const std::vector<uint8_t> & passes) {
+            streamed += p;
+            streamed_passes.insert(streamed_passes.end(), passes.begin(), passes.end());
+            return true;
+        });
         EXPECT(r.stop_reason == "stop_string" && r.text == full.substr(0, first) && streamed == r.text);
+        EXPECT(streamed_passes.size() == streamed.size());  // held-back and cut bytes took their passes along
         // cancelling from the callback stops generation
         g.stop.clear();
         int calls = 0;
-        GenerateResult c = generate(m, tok, "", g, [&](const std::string &) { return ++calls < 5; });
+        GenerateResult c = generate(m, tok, "", g, [&](const std::string &, const std::vector<uint8_t> &) { return ++calls < 5; });
         EXPECT(c.stop_reason == "cancelled" && c.tokens == 5);
     }
     // generating far past max_seq_len (12) keeps going by re-feeding the recent context
@@ -230,6 +268,9 @@ int main() {
         g.max_tokens = 30;
         GenerateResult r = chat_reply(m, tok, h, g);
         EXPECT(r.tokens <= 30 && (r.stop_reason == "max_tokens" || r.stop_reason == "end_of_turn"));
+        EXPECT(r.trimmed_turns == 4);  // only the last user turn (its end) fits the 9 tokens
+        EXPECT(chat_reply(m, tok, {{ChatRole::User, "hi"}}, g).trimmed_turns == 0);
+        EXPECT(generate(m, tok, "hi", g).trimmed_turns == 0);
     }
     return mgtest::finish("test-generate");
 }

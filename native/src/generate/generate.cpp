@@ -26,14 +26,15 @@ void validate_generate_config(const GenerateConfig & c, const ModelConfig & mode
 }
 
 // Streams text as it becomes final. A tail that could still grow into a stop string is held
-// back until the next token decides it.
+// back until the next token decides it. passes_ runs beside text: the passes of each byte.
 class StopFilter {
 public:
     StopFilter(const std::vector<std::string> & stop, const TokenCallback & cb) : stop_(stop), cb_(cb) {}
     std::string text;
     // Returns false when a stop string was found (text is then cut before it).
-    bool push(const std::string & piece) {
+    bool push(const std::string & piece, int passes) {
         text += piece;
+        passes_.resize(text.size(), uint8_t(passes));
         size_t longest = 0;
         for (auto & s : stop_) longest = std::max(longest, s.size());
         size_t from = emitted_ > longest ? emitted_ - longest : 0;
@@ -41,6 +42,7 @@ public:
         for (auto & s : stop_) cut = std::min(cut, text.find(s, from));
         if (cut != std::string::npos) {
             text.resize(cut);
+            passes_.resize(cut);
             flush();
             return false;
         }
@@ -60,18 +62,22 @@ public:
 private:
     void emit(size_t upto) {
         if (upto <= emitted_) return;
-        if (cb_ && !cancelled && !cb_(text.substr(emitted_, upto - emitted_))) cancelled = true;
+        if (cb_ && !cancelled) {
+            std::vector<uint8_t> passes(passes_.begin() + emitted_, passes_.begin() + upto);
+            if (!cb_(text.substr(emitted_, upto - emitted_), passes)) cancelled = true;
+        }
         emitted_ = upto;
     }
     const std::vector<std::string> & stop_;
     const TokenCallback & cb_;
+    std::vector<uint8_t> passes_;  // (text.size()) the passes of the step that chose each byte's token
     size_t emitted_ = 0;
 };
 
 // chat: the reply ends at a special token. Plain continuation masks the specials instead:
 // plain text has no turns, and a model that never saw them should not stop on a stray draw.
 static GenerateResult run(const GPT & model, const Tokenizer & tokenizer, std::vector<int> history,
-                          const GenerateConfig & cfg, const TokenCallback & on_text, bool chat) {
+                          const GenerateConfig & cfg, const TokenCallback & on_text, bool chat, int trimmed_turns = 0) {
     validate_generate_config(cfg, model.config);
     auto t0 = std::chrono::steady_clock::now();
     const ModelConfig & mc = model.config;
@@ -81,6 +87,7 @@ static GenerateResult run(const GPT & model, const Tokenizer & tokenizer, std::v
     Sampler sampler(cfg.sampler);
     GenerateResult res;
     res.prompt_tokens = int(history.size());
+    res.trimmed_turns = trimmed_turns;
     if (history.empty()) {  // condition on a line start, or on an end of turn for a vocab without one
         int nl = tokenizer.id_of('\n');
         history.push_back(nl >= 0 ? nl : TOKEN_END_OF_TURN);
@@ -118,7 +125,7 @@ static GenerateResult run(const GPT & model, const Tokenizer & tokenizer, std::v
         }
         history.push_back(next);
         res.tokens++;
-        if (!filter.push(tokenizer.token_text(next))) {
+        if (!filter.push(tokenizer.token_text(next), used)) {  // used: the passes behind these logits
             res.stop_reason = "stop_string";
             break;
         }
@@ -175,8 +182,9 @@ std::vector<int> chat_prompt(const Tokenizer & tokenizer, const std::vector<Chat
 
 GenerateResult chat_reply(const GPT & model, const Tokenizer & tokenizer, const std::vector<ChatTurn> & history,
                           const GenerateConfig & config, const TokenCallback & on_text) {
-    std::vector<int> prompt = chat_prompt(tokenizer, history, model.config.max_seq_len);
-    return run(model, tokenizer, prompt, config, on_text, true);
+    int dropped = 0;
+    std::vector<int> prompt = chat_prompt(tokenizer, history, model.config.max_seq_len, &dropped);
+    return run(model, tokenizer, prompt, config, on_text, true, dropped);
 }
 
 }  // namespace mg

@@ -1,5 +1,6 @@
 // Text generation and chat on top of the Decoder and the Sampler.
 #pragma once
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -27,14 +28,17 @@ struct GenerateResult {
     std::string text;          // the generated text (stop string excluded)
     int tokens = 0;            // tokens generated
     int prompt_tokens = 0;
-    double mean_passes = 0;    // recursion passes per generated token
+    double mean_passes = 0;    // passes per step that chose a token (the end of turn's included)
     std::string stop_reason;   // "max_tokens", "stop_string", "end_of_turn" or "cancelled"
     double seconds = 0;
     double tokens_per_sec = 0;
+    int trimmed_turns = 0;     // chat: the oldest turns left out so the history fits the context
 };
 
-// Called with each piece of text as it becomes final; return false to cancel.
-using TokenCallback = std::function<bool(const std::string & piece)>;
+// Called with each piece of text as it becomes final, and the recursion passes behind each of its
+// bytes (passes.size() == piece.size()): a byte has the passes of the step that chose its token.
+// The prompt's passes are not in it. Return false to cancel.
+using TokenCallback = std::function<bool(const std::string & piece, const std::vector<uint8_t> & passes)>;
 
 void validate_generate_config(const GenerateConfig & config, const ModelConfig & model);
 

@@ -73,6 +73,42 @@ describe('addon', () => {
     expect(() => model.generate({ temperature: 99 }, () => {})).toThrow(RangeError)
   })
 
+  it('streams the passes of each code point and reports the turns a chat reply trimmed', async () => {
+    const dir = tempDir()
+    const text = readFileSync(data, 'utf8').replaceAll('a', 'é').replaceAll('o', '€') // 2- and 3-byte characters
+    writeFileSync(join(dir, 'u.txt'), text)
+    const job = new addon.TrainingJob({ dataPath: join(dir, 'u.txt'), checkpointPath: join(dir, 'u.bin'), model: tinyModel, train: { ...tinyTrain, steps: 3 } }, () => {})
+    await expect(job.done).resolves.toMatchObject({ status: 'finished' })
+    const model = await addon.loadModel(join(dir, 'u.bin'))
+    const stream = async (request: Parameters<typeof model.generate>[0]) => {
+      let streamed = ''
+      const passes: number[] = []
+      const result = await model.generate(request, (piece, p) => {
+        expect(p).toHaveLength([...piece].length)
+        streamed += piece
+        passes.push(...p)
+      }).done
+      return { streamed, passes, result }
+    }
+    const fixed = await stream({ prompt: 'thé', maxTokens: 60, temperature: 1.5, passes: 3 })
+    expect(fixed.streamed).toBe(fixed.result.text)
+    expect(fixed.streamed).toMatch(/[é€]/)
+    expect(fixed.passes).toHaveLength([...fixed.streamed].length)
+    expect(new Set(fixed.passes)).toEqual(new Set([3]))
+    const adaptive = await stream({ prompt: 'thé', maxTokens: 60, passes: 8, adaptive: true, klThreshold: 1e-3 })
+    expect(adaptive.passes.every((p) => p >= 1 && p <= 8)).toBe(true)
+    // a token's passes are those of the step that chose it, the prompt's last step first
+    expect(adaptive.result.stopReason).toBe('max_tokens')
+    expect(adaptive.passes.reduce((a, b) => a + b, 0) / adaptive.passes.length).toBeCloseTo(adaptive.result.meanPasses, 9)
+    expect(adaptive.result).not.toHaveProperty('trimmedTurns') // a plain continuation has no turns
+
+    // the context is 32 tokens, 24 of them for the prompt; a turn is its characters, a role token
+    // and an end of turn: 5 + 6 + 8 + 7 + 6 (the last also opens the reply), so the last three fit
+    const history = ['thé', 'dété', 'mé€dél', 'é smé', 'thé'].map((t, i) => ({ role: i % 2 ? 'assistant' : 'user', text: t }))
+    expect((await stream({ history, maxTokens: 5 })).result.trimmedTurns).toBe(2)
+    expect((await stream({ history: history.slice(2), maxTokens: 5 })).result.trimmedTurns).toBe(0)
+  })
+
   type Ev = Record<string, unknown> & { type: string }
   const quick = { ...tinyTrain, batchSize: 2, evalInterval: 0, evalBatches: 1 }
 

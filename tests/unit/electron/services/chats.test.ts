@@ -68,6 +68,25 @@ describe('chats', () => {
     expect(saved.messages.map((m) => [m.role, m.role === 'user' ? m.text : '…'])).toEqual([['user', 'the data'], ['assistant', '…']])
   })
 
+  it('keeps how many of the oldest turns each reply left out to fit the model\'s context', async () => {
+    // the model's context is 32 tokens, 24 of them for the prompt; a turn takes its characters and
+    // two markers (the last one a third, the reply's opening), a reply here at most 4 + 2: the
+    // second message (15) and the first reply fit, the first message (18) does not; the third
+    // message (16) fits with the second reply only
+    const chat = await backend.handlers.chats.create({ checkpointId, title: 'Long talk' })
+    const trimmed: (number | undefined)[] = []
+    for (const message of ['the model learns', 'a small text', 'the data runs']) {
+      const r = await backend.handlers.chats.reply({ chatId: chat.id, message, maxTokens: 4 })
+      await finished(r.generationId)
+      const done = generation.find((g) => g.generationId === r.generationId && g.type === 'done')
+      const saved = (await backend.handlers.chats.get({ id: chat.id })).messages.at(-1)!
+      expect(saved.stats?.trimmedTurns).toBe(done?.type === 'done' ? done.result.trimmedTurns : -1)
+      trimmed.push(saved.stats?.trimmedTurns)
+    }
+    expect(trimmed).toEqual([0, 1, 3])
+    await backend.handlers.chats.remove({ id: chat.id })
+  })
+
   it('lists from its index, rebuilt when lost; renames, exports and removes', async () => {
     const a = await backend.handlers.chats.create({ checkpointId, title: 'Second' })
     const renamed = await backend.handlers.chats.update({ id: a.id, title: 'Notes: the pi / 2' })

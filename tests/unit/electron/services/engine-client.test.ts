@@ -83,6 +83,9 @@ describe('engine host', () => {
     const text = gen.filter((g) => g.jobId === 'g1' && g.e.type === 'token').map((g) => (g.e.type === 'token' ? g.e.text : '')).join('')
     expect(done.e.type === 'done' && done.e.result.text).toBe(text)
     expect(done.e.type === 'done' && done.e.result.tokens).toBe(25)
+    const passes = gen.filter((g) => g.jobId === 'g1').flatMap((g) => (g.e.type === 'token' ? g.e.passes : []))
+    expect(passes).toHaveLength([...text].length) // one per code point, at the model's default passes
+    expect(new Set(passes)).toEqual(new Set([done.e.type === 'done' && done.e.result.meanPasses]))
 
     await client.call('generate.start', { jobId: 'g2', checkpointPath: join(dir, 'a.bin'), maxTokens: 1_000_000 })
     await waitFor(() => gen.some((g) => g.jobId === 'g2' && g.e.type === 'token'), 'the first token of g2')
@@ -98,6 +101,11 @@ describe('engine host', () => {
     expect(r.tokens).toBeGreaterThan(0)
     expect(r.bitsPerChar).toBeCloseTo(r.loss / Math.LN2, 9)
     await expect(client.call('model.evaluate', { checkpointPath: join(dir, 'a.bin'), dataPath: data, passes: 65 })).rejects.toMatchObject({ code: 'BAD_REQUEST' })
+    // one with a job id can be cancelled (the request and the cancel travel in order)
+    const job = client.call('model.evaluate', { jobId: 'e1', checkpointPath: join(dir, 'a.bin'), dataPath: data, split: 'all' }, null)
+    await client.call('evaluate.cancel', { jobId: 'e1' })
+    await expect(job).rejects.toMatchObject({ code: 'CANCELLED' })
+    await expect(client.call('evaluate.cancel', { jobId: 'e1' })).rejects.toMatchObject({ code: 'NOT_FOUND' })
   })
 
   it('reports bad requests as BAD_REQUEST and engine failures with their hint', async () => {

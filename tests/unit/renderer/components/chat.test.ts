@@ -44,7 +44,7 @@ describe('Chat window', () => {
     await box.trigger('keydown', { key: 'Enter' })
     expect(fake.api.chats.edit).toHaveBeenCalledWith({ chatId: 'chat-1', index: 0, text: 'Good morning' })
     await vi.waitFor(() => expect(w.find('#edit-0').exists()).toBe(false))
-    expect(w.get('[data-streaming]').exists()).toBe(true) // the new reply is on its way
+    expect(w.find('[data-streaming]').exists()).toBe(true) // the new reply is on its way
     expect(w.find('[data-regenerate]').exists()).toBe(false)
   })
 
