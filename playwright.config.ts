@@ -10,6 +10,8 @@ export default defineConfig({
   reporter: [['list']],
   use: {
     browserName: 'chromium',
+    screenshot: 'only-on-failure', // kept in test-results/e2e beside the error
+    actionTimeout: 30_000, // a control that never appears fails the step, not the whole test's budget
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],

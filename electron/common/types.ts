@@ -260,6 +260,9 @@ export interface CheckpointEntry {
   params: number | null
   trainedSteps: number | null
   valLoss: number | null
+  // trained on text in the chat format (the built-in corpus, or a combination with it): a chat
+  // uses the chat template; with any other model a chat is a plain continuation of its text
+  chatFormat: boolean
 }
 
 export interface GenerationRequest extends SamplingSettings {

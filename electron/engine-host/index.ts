@@ -5,6 +5,7 @@ import { statSync } from 'node:fs'
 import { toErrorShape } from '../common/errors'
 import type { HostMessage, HostMethod, HostMethods, HostRequest, HostTrainEvent } from '../common/engine-protocol'
 import { loadAddon, type Addon, type AddonModel, type AddonTrainingJob } from './addon'
+import { PieceBatcher } from './piece-batcher'
 import { connectPort } from './port'
 
 const port = connectPort()
@@ -95,11 +96,18 @@ const handlers: { [M in HostMethod]: (params: HostMethods[M][0]) => HostMethods[
   'generate.start': async (p) => {
     const { jobId, checkpointPath, ...request } = p
     const model = await loadModel(checkpointPath)
-    const g = model.generate(request, (text, passes) => send({ kind: 'generate', jobId, event: { type: 'token', text, passes } }))
+    const pieces = new PieceBatcher((text, passes) => send({ kind: 'generate', jobId, event: { type: 'token', text, passes } }))
+    const g = model.generate(request, (text, passes) => pieces.push(text, passes))
     generations.set(jobId, g)
     g.done.then(
-      (result) => send({ kind: 'generate', jobId, event: { type: 'done', result } }),
-      (e) => send({ kind: 'generate', jobId, event: { type: 'error', error: toErrorShape(e) } }),
+      (result) => {
+        pieces.flush()
+        send({ kind: 'generate', jobId, event: { type: 'done', result } })
+      },
+      (e) => {
+        pieces.flush()
+        send({ kind: 'generate', jobId, event: { type: 'error', error: toErrorShape(e) } })
+      },
     )
     g.done.finally(() => generations.delete(jobId)).catch(() => {})
   },

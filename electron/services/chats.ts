@@ -20,6 +20,19 @@ function summary(c: ChatSession): ChatSummary {
   return { id: c.id, title: c.title, checkpointId: c.checkpointId, updatedAt: c.updatedAt, messages: c.messages.length }
 }
 
+// A conversation as plain text, one turn per line, for a model that never saw the chat template.
+// Like the engine's chat prompt (native/src/generate/generate.cpp, chat_prompt), the oldest turns
+// are left out until the rest fits the context with a quarter of it to spare for the reply; the
+// last turn is always kept (the engine keeps the end of a prompt longer than its context).
+export function plainPrompt(history: { text: string }[], contextLength: number): { prompt: string; trimmedTurns: number } {
+  const budget = contextLength - Math.max(1, Math.floor(contextLength / 4))
+  const lines = history.map((t) => `${t.text}\n`)
+  let first = lines.length - 1
+  let length = [...lines[first]!].length // characters: one token each
+  while (first > 0 && length + [...lines[first - 1]!].length <= budget) length += [...lines[--first]!].length
+  return { prompt: lines.slice(first).join(''), trimmedTurns: first }
+}
+
 export class ChatsService {
   private replying = new Set<string>()
   private writes = new JsonWriteQueue()
@@ -137,10 +150,14 @@ export class ChatsService {
       const model = await this.checkpoints.find(chat.checkpointId)
       if (!model?.file)
         throw new ApiError('NOT_FOUND', `the model this chat used (${model?.record.name ?? chat.checkpointId}) was deleted; pick another model for this chat`)
-      const started = await this.generation.run(chat.checkpointId, { history }, { ...chat.settings, ...request }, {
+      // a model that never saw the chat template continues the conversation's text instead
+      const plain = model.chatFormat ? null : plainPrompt(history, model.record.model?.maxSeqLen ?? 0)
+      const input = plain ? { prompt: plain.prompt } : { history }
+      const started = await this.generation.run(chat.checkpointId, input, { ...chat.settings, ...request }, {
         onDone: async (r) => {
+          const trimmedTurns = plain ? plain.trimmedTurns : r.trimmedTurns
           chat.messages.push({ role: 'assistant', text: r.text, at: new Date().toISOString(),
-            stats: { tokens: r.tokens, tokensPerSec: r.tokensPerSec, meanPasses: r.meanPasses, trimmedTurns: r.trimmedTurns } })
+            stats: { tokens: r.tokens, tokensPerSec: r.tokensPerSec, meanPasses: r.meanPasses, ...(trimmedTurns === undefined ? {} : { trimmedTurns }) } })
           this.replying.delete(chat.id)
           await this.save(chat).catch(() => {})
         },

@@ -84,7 +84,7 @@ export class CheckpointsService {
   constructor(
     private readonly runs: CheckpointRuns,
     private readonly engine: EngineClient,
-    private readonly datasets: { path(id: unknown): Promise<string> },
+    private readonly datasets: { path(id: unknown): Promise<string>; isChatFormat(id: string): Promise<boolean> },
     private readonly settings: SettingsService,
     private readonly bus: EventBus,
   ) {}
@@ -97,15 +97,18 @@ export class CheckpointsService {
       out.push({
         id: r.runId, name: r.name, datasetId: r.datasetId, path: r.checkpointPath, bytes: file.bytes, modifiedAt: file.modifiedAt,
         model: r.model, params: r.params, trainedSteps: r.lastSavedStep, valLoss: r.valLoss,
+        chatFormat: await this.datasets.isChatFormat(r.datasetId),
       })
     }
     return out.sort((a, b) => b.modifiedAt.localeCompare(a.modifiedAt))
   }
 
-  /** A checkpoint's record and file (null: not saved, or deleted); null when there is no such checkpoint. */
-  async find(id: string): Promise<{ record: CheckpointRecord; file: CheckpointFile | null } | null> {
+  /** A checkpoint's record and file (null: not saved, or deleted), and whether it learned the chat
+   *  format; null when there is no such checkpoint. */
+  async find(id: string): Promise<{ record: CheckpointRecord; file: CheckpointFile | null; chatFormat: boolean } | null> {
     const record = isSafeId(id) ? this.runs.checkpointRecord(id) : undefined
-    return record ? { record, file: await checkpointFile(record.checkpointPath) } : null
+    if (!record) return null
+    return { record, file: await checkpointFile(record.checkpointPath), chatFormat: await this.datasets.isChatFormat(record.datasetId) }
   }
 
   /** The file of a saved checkpoint, to run on. */

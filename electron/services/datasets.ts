@@ -75,6 +75,21 @@ export class DatasetsService {
     return out
   }
 
+  /** Whether a dataset's text is in the chat format (turns between <|user|>, <|assistant|> and
+   *  <|eot|>): the built-in corpus, or a combination that includes it. Catalog entries are known
+   *  whether or not they are downloaded; a dataset that is gone is not. */
+  async isChatFormat(id: string): Promise<boolean> {
+    const all = await this.list()
+    const seen = new Set<string>()
+    const chat = (i: string): boolean => {
+      if (seen.has(i)) return false
+      seen.add(i)
+      const d = all.find((x) => x.id === i)
+      return !!d && (d.kind === 'builtin' || (d.parts ?? []).some(chat))
+    }
+    return chat(id)
+  }
+
   /** The text file of a ready dataset, for training. */
   async path(id: unknown): Promise<string> {
     if (!isSafeId(id)) throw bad('datasetId is not a valid id')

@@ -33,11 +33,17 @@ export const useChatsStore = defineStore('chats', () => {
       status.value = 'streaming'
       return
     }
-    if (e.type === 'done') lastResult.value = e.result
-    else error.value = toShownError(e.error)
+    const chat = current.value
+    if (e.type === 'done') {
+      lastResult.value = e.result
+      // shown at once as the back end saved it; the read-back below brings the exact turn
+      const r = e.result
+      if (chat) current.value = { ...chat, messages: [...chat.messages, { role: 'assistant', text: r.text, at: new Date().toISOString(),
+        stats: { tokens: r.tokens, tokensPerSec: r.tokensPerSec, meanPasses: r.meanPasses, ...(r.trimmedTurns === undefined ? {} : { trimmedTurns: r.trimmedTurns }) } }] }
+    } else error.value = toShownError(e.error)
+    reply.value = ''
     status.value = 'idle'
-    const id = current.value?.id
-    if (id) void refresh(id) // the saved turn, with its stats
+    if (chat) void refresh(chat.id)
   })
 
   async function attempt<T>(fn: () => Promise<T>): Promise<T | null> {
@@ -130,13 +136,13 @@ export const useChatsStore = defineStore('chats', () => {
   // answered) and is replaced by the saved conversation when the reply ends.
   async function answer(request: () => Promise<{ generationId: string }>, shownTurns: ChatSession['messages']): Promise<boolean> {
     if (!current.value || replying.value) return false
-    await flushSettings()
+    status.value = 'starting' // at once: a second Enter while the settings land is not a second message
     const before = current.value
     current.value = { ...before, messages: shownTurns }
     reply.value = ''
     lastResult.value = null
-    status.value = 'starting'
     try {
+      await flushSettings()
       await generation.start(request)
       error.value = null
       void load() // the list's order and message count

@@ -1,22 +1,27 @@
 // Chats with the real engine process: an index that lists without opening every conversation
 // (rebuilt when it is lost), rename, per-conversation settings used by every reply, regenerate,
-// edit-and-resend, export as Markdown and JSON, and removal.
+// edit-and-resend, export as Markdown and JSON, and removal. Replies of a model trained on the
+// chat corpus use the chat template; a model of plain text continues the conversation's text.
 import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { GenerationEvent, TrainingEvent } from '../../../../electron/common/types'
 import { createBackend, type Backend } from '../../../../electron/services/backend'
+import { plainPrompt } from '../../../../electron/services/chats'
 import { forkEngine } from '../../../../electron/services/node-engine'
 import { catalogFile, corpus, hostScript, requireBuild, tempDir, tinyModel, tinyTrain, waitFor } from '../../../support/engine'
 
 describe('chats', () => {
   let root: string
   let backend: Backend
-  let checkpointId: string
+  let checkpointId: string // trained on the chat corpus
+  let plainId: string // trained on plain text
   const generation: GenerationEvent[] = []
   const training: TrainingEvent[] = []
   const make = async (): Promise<Backend> => {
-    const b = await createBackend({ dataRoot: root, catalogFile, spawnEngine: () => forkEngine(hostScript), appVersion: 'test', transport: 'websocket' })
+    const b = await createBackend({
+      dataRoot: root, catalogFile, spawnEngine: () => forkEngine(hostScript), appVersion: 'test', transport: 'websocket', datasets: { chatCorpusBytes: 100_000 },
+    })
     b.events.subscribe((channel, data) => {
       if (channel === 'generation.onEvent') generation.push(data as GenerationEvent)
       if (channel === 'training.onEvent') training.push(data as TrainingEvent)
@@ -30,10 +35,14 @@ describe('chats', () => {
     requireBuild()
     root = tempDir('mg-chats-')
     backend = await make()
-    const datasetId = (await backend.handlers.datasets.import({ name: 'words', text: corpus(30_000) })).id
-    const run = await backend.handlers.training.start({ datasetId, model: tinyModel, train: { ...tinyTrain, steps: 8 } })
-    await waitFor(() => training.find((e) => e.runId === run.runId && e.type === 'finished'), 'training')
-    checkpointId = run.checkpointId
+    const train = async (datasetId: string): Promise<string> => {
+      const run = await backend.handlers.training.start({ datasetId, model: tinyModel, train: { ...tinyTrain, steps: 8 } })
+      await waitFor(() => training.find((e) => e.runId === run.runId && e.type === 'finished'), 'training')
+      return run.checkpointId
+    }
+    checkpointId = await train((await backend.handlers.datasets.download({ id: 'chat' })).id)
+    plainId = await train((await backend.handlers.datasets.import({ name: 'words', text: corpus(30_000) })).id)
+    expect((await backend.handlers.checkpoints.list()).map((c) => [c.id, c.chatFormat]).sort()).toEqual([[checkpointId, true], [plainId, false]].sort())
   }, 120_000)
   afterAll(() => backend.dispose())
 
@@ -85,6 +94,28 @@ describe('chats', () => {
     }
     expect(trimmed).toEqual([0, 1, 3])
     await backend.handlers.chats.remove({ id: chat.id })
+  })
+
+  it('continues the text of the conversation with a model that never saw a conversation', async () => {
+    const chat = await backend.handlers.chats.create({ checkpointId: plainId, title: 'Plain' })
+    const r = await backend.handlers.chats.reply({ chatId: chat.id, message: 'the model', maxTokens: 40 })
+    const done = await finished(r.generationId)
+    // the prompt is the turn's text and a newline, no chat markers; the reply cannot end a turn
+    expect(done.type === 'done' && [done.result.promptTokens, done.result.stopReason, done.result.tokens]).toEqual([10, 'max_tokens', 40])
+    // the context (32) holds 24 characters of prompt: the first two turns (10 + 41) no longer fit
+    const second = await backend.handlers.chats.reply({ chatId: chat.id, message: 'a small text', maxTokens: 4 })
+    await finished(second.generationId)
+    const saved = await backend.handlers.chats.get({ id: chat.id })
+    expect(saved.messages.map((m) => m.stats?.trimmedTurns)).toEqual([undefined, 0, undefined, 2])
+    await backend.handlers.chats.remove({ id: chat.id })
+  })
+
+  it('builds a plain prompt newest turns first, the last one always kept', () => {
+    const turns = ['hello', 'hi there', 'how are you'].map((text) => ({ text }))
+    expect(plainPrompt(turns, 64)).toEqual({ prompt: 'hello\nhi there\nhow are you\n', trimmedTurns: 0 })
+    expect(plainPrompt(turns, 32)).toEqual({ prompt: 'hi there\nhow are you\n', trimmedTurns: 1 }) // 24 fit: 9 + 12
+    expect(plainPrompt(turns, 8)).toEqual({ prompt: 'how are you\n', trimmedTurns: 2 })
+    expect(plainPrompt([{ text: 'café 😀' }, { text: 'x' }], 12).trimmedTurns).toBe(0) // characters, not bytes or UTF-16 units
   })
 
   it('lists from its index, rebuilt when lost; renames, exports and removes', async () => {
