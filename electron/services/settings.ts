@@ -1,5 +1,6 @@
 // Settings: one small JSON file, validated on the way in, written atomically.
 import { rename } from 'node:fs/promises'
+import { defaultWindow } from '../common/defaults'
 import { checkFields, modelFields, samplingFields, trainFields } from '../common/fields'
 import type { ModelDraft, SamplingPreset, Settings, UiState } from '../common/types'
 import { readJson, writeJsonAtomic } from './atomic-file'
@@ -11,7 +12,7 @@ export const defaultSettings: Settings = {
   saveInterval: 200,
   sampleInterval: 200,
   theme: 'system',
-  ui: { view: 'datasets', draft: null },
+  ui: { view: defaultWindow, draft: null },
   samplingPresets: [],
 }
 const maxSamplingPresets = 100

@@ -8,23 +8,10 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { expect, test, type Page } from '@playwright/test'
-import { fixtureCatalog, type FixtureCatalog } from '../support/datasets'
-import { tempDir } from '../support/engine'
-import { startServe, type ServeProcess } from '../support/serve'
-import { accessibilityViolations, unreachedByTab, watchConsole } from './page-checks'
+import { freshApp } from './fresh-app'
+import { checkWindows, downloadDataset, watchConsole } from './page-checks'
 
-let fx: FixtureCatalog
-let serve: ServeProcess
-const dataDir = tempDir('mg-chat-journey-')
-
-test.beforeAll(async () => {
-  fx = await fixtureCatalog()
-  serve = await startServe(['--catalog', fx.file], dataDir)
-})
-test.afterAll(async () => {
-  await serve.stop()
-  await fx.close()
-})
+const app = freshApp('mg-chat-journey-')
 
 /** Trains micro on a ready dataset from the Model window; returns the run's id once it finished. */
 async function trainMicro(page: Page, datasetId: string, steps: number): Promise<string> {
@@ -47,13 +34,11 @@ test('chat with a plain and a chat model: stop, one-click training, regenerate, 
   test.setTimeout(400_000)
   const problems = watchConsole(page)
   await page.setViewportSize({ width: 1280, height: 720 })
-  await page.goto(serve.url)
+  await page.goto(app.url)
   await expect(page.getByRole('heading', { level: 1, name: 'Datasets' })).toBeVisible()
 
   // a model of plain text: names, downloaded from the local server
-  const names = page.locator('[data-dataset="names"]')
-  await names.getByRole('button', { name: /^Download / }).click()
-  await expect(names).toHaveAttribute('data-status', 'ready', { timeout: 30_000 })
+  await downloadDataset(page, 'names')
   const namesRun = await trainMicro(page, 'names', 150)
 
   // it chats anyway (plain continuation), says a chat model answers better; a long reply is stopped
@@ -129,11 +114,10 @@ test('chat with a plain and a chat model: stop, one-click training, regenerate, 
 
   // a restart: the conversation is there as it was, its settings too (the window state, written
   // half a second after the last change, has landed first)
-  const settingsFile = join(dataDir, 'settings.json')
+  const settingsFile = join(app.dataDir, 'settings.json')
   await expect.poll(() => JSON.parse(readFileSync(settingsFile, 'utf8')).ui.view).toBe('chat')
-  await serve.stop()
-  serve = await startServe(['--catalog', fx.file], dataDir)
-  await page.goto(serve.url)
+  await app.restart()
+  await page.goto(app.url)
   await expect(page).toHaveURL(/#\/chat$/)
   await expect(page.locator('[data-chat-title]')).toHaveText('Greetings test')
   await expect.poll(() => turns(page)).toEqual(texts)
@@ -173,19 +157,8 @@ test('chat with a plain and a chat model: stop, one-click training, regenerate, 
   await expect(page.locator('[data-quality-note]')).toContainText('(saved result)')
 
   // both windows, light and dark, at a Pi's 1280x720: no accessibility violation, Tab reaches all
-  for (const scheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme: scheme })
-    for (const w of ['chat', 'generate'] as const) {
-      await page.goto(`${serve.url}#/${w}`)
-      await expect(page.locator('h1')).toBeVisible()
-      if (w === 'chat') await expect.poll(() => turns(page)).toEqual(texts)
-      await page.waitForTimeout(400)
-      const shot = info.outputPath(`${w}-${scheme}.png`)
-      await page.screenshot({ path: shot })
-      await info.attach(`${w}-${scheme}`, { path: shot, contentType: 'image/png' })
-      expect(await accessibilityViolations(page), `${w} (${scheme}): accessibility`).toEqual([])
-      if (scheme === 'light') expect(await unreachedByTab(page), `${w}: controls Tab never reaches`).toEqual([])
-    }
-  }
+  await checkWindows(page, app.url, ['chat', 'generate'], info, async (w) => {
+    if (w === 'chat') await expect.poll(() => turns(page)).toEqual(texts)
+  })
   expect(problems).toEqual([])
 })

@@ -6,23 +6,10 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { expect, test, type Page } from '@playwright/test'
-import { fixtureCatalog, type FixtureCatalog } from '../support/datasets'
-import { tempDir } from '../support/engine'
-import { startServe, type ServeProcess } from '../support/serve'
-import { accessibilityViolations, unreachedByTab, watchConsole } from './page-checks'
+import { freshApp } from './fresh-app'
+import { checkWindows, downloadDataset, watchConsole } from './page-checks'
 
-let fx: FixtureCatalog
-let serve: ServeProcess
-const dataDir = tempDir('mg-journey-')
-
-test.beforeAll(async () => {
-  fx = await fixtureCatalog()
-  serve = await startServe(['--catalog', fx.file], dataDir)
-})
-test.afterAll(async () => {
-  await serve.stop()
-  await fx.close()
-})
+const app = freshApp('mg-journey-')
 
 const windows = ['datasets', 'model', 'train', 'generate', 'chat', 'system'] as const
 
@@ -33,13 +20,12 @@ test('download, pick micro, train and watch, pause, resume, stop, restart, conti
   test.setTimeout(300_000)
   const problems = watchConsole(page)
   await page.setViewportSize({ width: 1280, height: 720 })
-  await page.goto(serve.url)
+  await page.goto(app.url)
   await expect(page.getByRole('heading', { level: 1, name: 'Datasets' })).toBeVisible()
 
   // a dataset from the local server, previewed
+  await downloadDataset(page, 'names')
   const names = page.locator('[data-dataset="names"]')
-  await names.getByRole('button', { name: /^Download / }).click()
-  await expect(names).toHaveAttribute('data-status', 'ready', { timeout: 30_000 })
   await names.getByRole('button', { name: /^Preview / }).click()
   await expect(page.locator('[data-stat="vocabulary"]')).toHaveText(/^\d+ characters$/)
 
@@ -93,16 +79,15 @@ test('download, pick micro, train and watch, pause, resume, stop, restart, conti
   const points = await chartPoints(page)
 
   // a restart of the app: the run, its chart and its checkpoint are still there
-  await serve.stop()
-  serve = await startServe(['--catalog', fx.file], dataDir)
-  await page.goto(serve.url)
+  await app.restart()
+  await page.goto(app.url)
   await expect(page).toHaveURL(/#\/train$/) // the last window, reopened
   await expect(status).toHaveText('Stopped')
   await expect.poll(() => chartPoints(page)).toBe(points)
   await expect(page.locator('[data-readout="saved"]')).toHaveText(`step ${stoppedAt}`)
   await expect(page.locator('[data-sample-step]').first()).toBeVisible()
   const runDir = await page.locator('[data-run]').first().getAttribute('data-run')
-  expect(existsSync(join(dataDir, 'checkpoints', `${runDir}.bin`))).toBe(true)
+  expect(existsSync(join(app.dataDir, 'checkpoints', `${runDir}.bin`))).toBe(true)
 
   // continue it from its checkpoint to the end
   await page.getByRole('button', { name: 'Continue' }).click()
@@ -129,19 +114,6 @@ test('download, pick micro, train and watch, pause, resume, stop, restart, conti
   await expect(page.locator('[data-generation-stats]')).toContainText(/first token \d+ ms/)
 
   // every window, light and dark, at a Pi's 1280x720; each reachable by Tab
-  for (const scheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme: scheme })
-    for (const w of windows) {
-      await page.goto(`${serve.url}#/${w}`)
-      await expect(page.locator('h1')).toBeVisible()
-      await page.waitForTimeout(400) // charts and metrics draw
-      await expect(page.locator('html')).toHaveAttribute('data-theme', scheme)
-      const shot = info.outputPath(`${w}-${scheme}.png`)
-      await page.screenshot({ path: shot }) // the Pi's screen: each window scrolls inside it
-      await info.attach(`${w}-${scheme}`, { path: shot, contentType: 'image/png' })
-      expect(await accessibilityViolations(page), `${w} (${scheme}): accessibility`).toEqual([])
-      if (scheme === 'light') expect(await unreachedByTab(page), `${w}: controls Tab never reaches`).toEqual([])
-    }
-  }
+  await checkWindows(page, app.url, windows, info)
   expect(problems).toEqual([])
 })

@@ -1,8 +1,9 @@
 // What every end-to-end test checks of a window: nothing on the console, no WCAG 2.1 AA
-// violation that axe-core finds, and every visible control reachable by Tab.
+// violation that axe-core finds, and every visible control reachable by Tab; and the steps both
+// journeys share (a catalog dataset downloaded, every window shot in light and dark).
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import type { Page } from '@playwright/test'
+import { expect, type Page, type TestInfo } from '@playwright/test'
 
 export function watchConsole(page: Page): string[] {
   const problems: string[] = []
@@ -63,4 +64,32 @@ export async function unreachedByTab(page: Page): Promise<string[]> {
     })
     return [...new Set(missing)]
   }, [...reached])
+}
+
+/** Downloads a catalog dataset from the Datasets window and waits until it is ready. */
+export async function downloadDataset(page: Page, id: string): Promise<void> {
+  const card = page.locator(`[data-dataset="${id}"]`)
+  await card.getByRole('button', { name: /^Download / }).click()
+  await expect(card).toHaveAttribute('data-status', 'ready', { timeout: 30_000 })
+}
+
+/** Each window in light and dark at the Pi's 1280x720: a screenshot kept with the test,
+ *  axe-core finds nothing, and (in light) Tab reaches every control. `ready` waits for a
+ *  window's content before the shot. */
+export async function checkWindows(page: Page, url: string, windows: readonly string[], info: TestInfo, ready?: (w: string) => Promise<void>): Promise<void> {
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme })
+    for (const w of windows) {
+      await page.goto(`${url}#/${w}`)
+      await expect(page.locator('h1')).toBeVisible()
+      await ready?.(w)
+      await page.waitForTimeout(400) // charts and metrics draw
+      await expect(page.locator('html')).toHaveAttribute('data-theme', scheme)
+      const shot = info.outputPath(`${w}-${scheme}.png`)
+      await page.screenshot({ path: shot }) // the Pi's screen: each window scrolls inside it
+      await info.attach(`${w}-${scheme}`, { path: shot, contentType: 'image/png' })
+      expect(await accessibilityViolations(page), `${w} (${scheme}): accessibility`).toEqual([])
+      if (scheme === 'light') expect(await unreachedByTab(page), `${w}: controls Tab never reaches`).toEqual([])
+    }
+  }
 }

@@ -8,6 +8,8 @@ import { api } from './api'
 export interface GenerationFollower {
   /** Runs the request that starts a generation and follows it; throws what the request threw. */
   start(request: () => Promise<{ generationId: string }>): Promise<string>
+  /** Stops the generation being followed; one that had just ended is not an error. */
+  cancel(): Promise<void>
   /** The generation being followed, until its done or error event. */
   readonly id: string | null
 }
@@ -32,6 +34,14 @@ export function followGeneration(onEvent: (e: GenerationEvent) => void): Generat
       } finally {
         starting = false
         for (const e of early.splice(0)) deliver(e)
+      }
+    },
+    async cancel() {
+      if (!id) return
+      try {
+        await api.generation.cancel({ generationId: id })
+      } catch (e) {
+        if ((e as { code?: unknown })?.code !== 'NOT_FOUND') throw e
       }
     },
     get id() {

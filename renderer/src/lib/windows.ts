@@ -16,7 +16,7 @@ export const appWindows: readonly AppWindow[] = [
   { name: 'system', path: '/system', title: 'System', description: 'The engine and this machine' },
 ]
 
-export const defaultWindow = 'datasets'
+export { defaultWindow } from '@common/defaults'
 
 export function windowNamed(name: string): AppWindow | undefined {
   return appWindows.find((w) => w.name === name)

@@ -179,14 +179,13 @@ export const useChatsStore = defineStore('chats', () => {
   }
 
   async function stop(): Promise<void> {
-    const generationId = generation.id
-    if (!generationId) return
     try {
-      await api.generation.cancel({ generationId })
+      await generation.cancel()
     } catch (e) {
-      if (toShownError(e).code !== 'NOT_FOUND') error.value = toShownError(e) // else it had just ended
+      error.value = toShownError(e)
     }
   }
+
 
   function exportChat(format: 'markdown' | 'json'): Promise<ChatExport | null> {
     const id = current.value?.id

@@ -72,15 +72,13 @@ export const useGenerationStore = defineStore('generation', () => {
   }
 
   async function stop(): Promise<void> {
-    const generationId = generation.id
-    if (!generationId) return
     try {
-      await api.generation.cancel({ generationId })
+      await generation.cancel()
     } catch (e) {
-      // it may have just finished: that is not worth an error
-      if (toShownError(e).code !== 'NOT_FOUND') error.value = toShownError(e)
+      error.value = toShownError(e)
     }
   }
+
 
   return { checkpointId, prompt, sampling, output, outputPasses, status, result, error, firstTokenMs, running, setSampling, replaceSampling, start, stop }
 })

@@ -4,26 +4,19 @@
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { GenerationEvent, TrainingEvent } from '../../../../electron/common/types'
-import { createBackend, type Backend } from '../../../../electron/services/backend'
-import { forkEngine } from '../../../../electron/services/node-engine'
-import { catalogFile, corpus, hostScript, requireBuild, tempDir, tinyModel, tinyTrain, waitFor } from '../../../support/engine'
+import type { TrainingEvent } from '../../../../electron/common/types'
+import type { Backend } from '../../../../electron/services/backend'
+import { backendEvents, realBackend } from '../../../support/backend'
+import { corpus, requireBuild, tempDir, tinyModel, tinyTrain, waitFor } from '../../../support/engine'
 
 describe('back end', () => {
   let root: string
   let backend: Backend
-  const training: TrainingEvent[] = []
-  const generation: GenerationEvent[] = []
+  const events = backendEvents()
+  const { training, generation } = events
   let datasetId: string
 
-  const make = async (): Promise<Backend> => {
-    const b = await createBackend({ dataRoot: root, catalogFile, spawnEngine: () => forkEngine(hostScript), appVersion: 'test', transport: 'websocket' })
-    b.events.subscribe((channel, data) => {
-      if (channel === 'training.onEvent') training.push(data as TrainingEvent)
-      if (channel === 'generation.onEvent') generation.push(data as GenerationEvent)
-    })
-    return b
-  }
+  const make = (): Promise<Backend> => realBackend(root, events)
   const ofRun = (runId: string): TrainingEvent[] => training.filter((e) => e.runId === runId)
 
   beforeAll(async () => {

@@ -5,29 +5,19 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { GenerationEvent, TrainingEvent } from '../../../../electron/common/types'
-import { createBackend, type Backend } from '../../../../electron/services/backend'
+import type { Backend } from '../../../../electron/services/backend'
 import { plainPrompt } from '../../../../electron/services/chats'
-import { forkEngine } from '../../../../electron/services/node-engine'
-import { catalogFile, corpus, hostScript, requireBuild, tempDir, tinyModel, tinyTrain, waitFor } from '../../../support/engine'
+import { backendEvents, realBackend, trainedRun } from '../../../support/backend'
+import { corpus, requireBuild, tempDir, waitFor } from '../../../support/engine'
 
 describe('chats', () => {
   let root: string
   let backend: Backend
   let checkpointId: string // trained on the chat corpus
   let plainId: string // trained on plain text
-  const generation: GenerationEvent[] = []
-  const training: TrainingEvent[] = []
-  const make = async (): Promise<Backend> => {
-    const b = await createBackend({
-      dataRoot: root, catalogFile, spawnEngine: () => forkEngine(hostScript), appVersion: 'test', transport: 'websocket', datasets: { chatCorpusBytes: 100_000 },
-    })
-    b.events.subscribe((channel, data) => {
-      if (channel === 'generation.onEvent') generation.push(data as GenerationEvent)
-      if (channel === 'training.onEvent') training.push(data as TrainingEvent)
-    })
-    return b
-  }
+  const events = backendEvents()
+  const generation = events.generation
+  const make = (): Promise<Backend> => realBackend(root, events, { datasets: { chatCorpusBytes: 100_000 } })
   const finished = (generationId: string) =>
     waitFor(() => generation.find((g) => g.generationId === generationId && g.type === 'done'), `reply ${generationId}`)
 
@@ -35,11 +25,7 @@ describe('chats', () => {
     requireBuild()
     root = tempDir('mg-chats-')
     backend = await make()
-    const train = async (datasetId: string): Promise<string> => {
-      const run = await backend.handlers.training.start({ datasetId, model: tinyModel, train: { ...tinyTrain, steps: 8 } })
-      await waitFor(() => training.find((e) => e.runId === run.runId && e.type === 'finished'), 'training')
-      return run.checkpointId
-    }
+    const train = async (datasetId: string): Promise<string> => (await trainedRun(backend, events, datasetId)).checkpointId
     checkpointId = await train((await backend.handlers.datasets.download({ id: 'chat' })).id)
     plainId = await train((await backend.handlers.datasets.import({ name: 'words', text: corpus(30_000) })).id)
     expect((await backend.handlers.checkpoints.list()).map((c) => [c.id, c.chatFormat]).sort()).toEqual([[checkpointId, true], [plainId, false]].sort())

@@ -4,36 +4,27 @@
 // allowed under idle chats, which then ask for another model.
 import { existsSync, rmSync, utimesSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { GenerationEvent, PassesQualityProgress, TrainingEvent } from '../../../../electron/common/types'
-import { createBackend, type Backend } from '../../../../electron/services/backend'
-import { forkEngine } from '../../../../electron/services/node-engine'
-import { catalogFile, corpus, hostScript, requireBuild, tempDir, tinyModel, tinyTrain, waitFor } from '../../../support/engine'
+import type { Backend } from '../../../../electron/services/backend'
+import { backendEvents, generationEnd, realBackend, trainedRun } from '../../../support/backend'
+import { corpus, requireBuild, tempDir, tinyModel, tinyTrain, waitFor } from '../../../support/engine'
 
 describe('checkpoints', () => {
   let backend: Backend
   let words: string // dataset of the runs whose checkpoints are deleted
-  const training: TrainingEvent[] = []
-  const generation: GenerationEvent[] = []
-  const progress: PassesQualityProgress[] = []
+  const events = backendEvents()
+  const { training, evaluation: progress } = events
 
   const train = async (datasetId: string, name: string, steps = 8): Promise<{ id: string; path: string }> => {
-    const run = await backend.handlers.training.start({ datasetId, name, model: tinyModel, train: { ...tinyTrain, steps } })
-    await waitFor(() => training.find((e) => e.runId === run.runId && e.type === 'finished'), `run ${name}`)
+    const run = await trainedRun(backend, events, datasetId, steps, name)
     const ck = (await backend.handlers.checkpoints.list()).find((c) => c.id === run.checkpointId)!
     return { id: ck.id, path: ck.path }
   }
-  const ended = (generationId: string) =>
-    waitFor(() => generation.find((g) => g.generationId === generationId && g.type !== 'token'), `generation ${generationId}`)
+  const ended = (generationId: string) => generationEnd(events, generationId)
   const qualityFile = (checkpointPath: string): string => checkpointPath.replace(/\.bin$/, '.quality.json')
 
   beforeAll(async () => {
     requireBuild()
-    backend = await createBackend({ dataRoot: tempDir('mg-checkpoints-'), catalogFile, spawnEngine: () => forkEngine(hostScript), appVersion: 'test', transport: 'websocket' })
-    backend.events.subscribe((channel, data) => {
-      if (channel === 'training.onEvent') training.push(data as TrainingEvent)
-      if (channel === 'generation.onEvent') generation.push(data as GenerationEvent)
-      if (channel === 'checkpoints.onEvaluation') progress.push(data as PassesQualityProgress)
-    })
+    backend = await realBackend(tempDir('mg-checkpoints-'), events)
     words = (await backend.handlers.datasets.import({ name: 'words', text: corpus(30_000) })).id
   }, 60_000)
   afterAll(() => backend.dispose())

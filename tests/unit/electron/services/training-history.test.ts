@@ -7,23 +7,18 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { trainFields } from '../../../../electron/common/fields'
 import type { HistoryPoint, RunInfo, StepPoint, TrainingEvent } from '../../../../electron/common/types'
-import { createBackend, type Backend } from '../../../../electron/services/backend'
-import { forkEngine } from '../../../../electron/services/node-engine'
-import { catalogFile, corpus, hostScript, requireBuild, tempDir, tinyModel, tinyTrain, waitFor } from '../../../support/engine'
+import type { Backend } from '../../../../electron/services/backend'
+import { backendEvents, realBackend } from '../../../support/backend'
+import { corpus, requireBuild, tempDir, tinyModel, tinyTrain, waitFor } from '../../../support/engine'
 
 describe('training history', () => {
   let root: string
   let backend: Backend
-  const events: TrainingEvent[] = []
+  const emitted = backendEvents()
+  const events = emitted.training
   let datasetId: string
 
-  const make = async (): Promise<Backend> => {
-    const b = await createBackend({ dataRoot: root, catalogFile, spawnEngine: () => forkEngine(hostScript), appVersion: 'test', transport: 'websocket' })
-    b.events.subscribe((channel, data) => {
-      if (channel === 'training.onEvent') events.push(data as TrainingEvent)
-    })
-    return b
-  }
+  const make = (): Promise<Backend> => realBackend(root, emitted)
   const ofRun = (runId: string, from = 0): TrainingEvent[] => events.filter((e) => e.runId === runId).slice(from)
   const stepEvents = (runId: string, from = 0): { point: StepPoint; elapsedSeconds: number }[] =>
     ofRun(runId, from).flatMap((e) => (e.type === 'step' ? [{ point: e.point, elapsedSeconds: e.elapsedSeconds }] : []))
