@@ -137,7 +137,8 @@ export class ChatsService {
       const stats = m.stats ? `\n\n<sub>${m.stats.tokens} tokens · ${Math.round(m.stats.tokensPerSec)} tokens/s · ${m.stats.meanPasses.toFixed(2)} passes</sub>` : ''
       return `${who}\n\n${m.text.replace(/\n/g, '  \n')}${stats}`
     }
-    const head = `# ${chat.title}\n\nModel: ${chat.checkpointId} · started ${chat.createdAt}\n`
+    const model = await this.checkpoints.find(chat.checkpointId)
+    const head = `# ${chat.title}\n\nModel: ${model ? `${model.record.name} (${chat.checkpointId})` : chat.checkpointId} · started ${chat.createdAt}\n`
     return { filename: `${base}.md`, mimeType: 'text/markdown', text: `${[head, ...chat.messages.map(turn)].join('\n\n')}\n` }
   }
 

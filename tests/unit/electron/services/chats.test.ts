@@ -115,7 +115,7 @@ describe('chats', () => {
 
     const md = await backend.handlers.chats.export({ id: (await backend.handlers.chats.list())[1]!.id, format: 'markdown' })
     expect(md).toMatchObject({ filename: 'First-talk.md', mimeType: 'text/markdown' })
-    expect(md.text).toMatch(/^# First talk\n\nModel: run-/)
+    expect(md.text).toMatch(/^# First talk\n\nModel: chat .+ \(run-[^)]+\) · started /) // the model by its name
     expect(md.text).toContain('**You**\n\nthe data')
     expect(md.text).toContain('**Model**')
     const json = await backend.handlers.chats.export({ id: a.id, format: 'json' })
