@@ -1,8 +1,9 @@
 // The Electron main process, kept thin: one window, the back end wired to IPC, lifecycle.
-import { app, BrowserWindow, ipcMain, protocol, session, shell } from 'electron'
+import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell } from 'electron'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createBackend, readCatalog, type Backend } from '../services/backend'
+import { toErrorShape } from '../common/errors'
 import { dataDirArgument, defaultDataRoot } from '../services/paths'
 import { appIndexUrl, appOrigin, appResponse, appScheme, appSchemePrivileges } from './app-protocol'
 import { utilityEngine } from './engine-process'
@@ -16,6 +17,17 @@ const isOurs = (url: string): boolean => url.startsWith(rendererUrl ?? `${appOri
 let linkAllowed: (url: string) => boolean = () => false
 
 protocol.registerSchemesAsPrivileged([{ scheme: appScheme, privileges: appSchemePrivileges }])
+
+// One copy of the app: a second launch brings the first one's window forward and exits. (Serve
+// mode on the same data folder is kept off by the back end's lock of the folder.)
+const firstCopy = app.requestSingleInstanceLock()
+if (!firstCopy) app.quit()
+app.on('second-instance', () => {
+  const win = BrowserWindow.getAllWindows()[0]
+  if (!win) return
+  if (win.isMinimized()) win.restore()
+  win.focus()
+})
 
 function createWindow(): BrowserWindow {
   const win = new BrowserWindow({
@@ -51,20 +63,29 @@ function createWindow(): BrowserWindow {
 let backend: Backend | null = null
 
 app.whenReady().then(async () => {
+  if (!firstCopy) return
   const appRoot = app.getAppPath()
   const catalogFile = join(appRoot, 'data', 'catalog.json')
   const { homepage } = JSON.parse(readFileSync(join(appRoot, 'package.json'), 'utf8')) as { homepage?: string }
   linkAllowed = externalLinkPolicy(readCatalog(catalogFile).flatMap((c) => (c.kind === 'download' ? c.sources.map((s) => s.url) : [])), homepage)
   protocol.handle(appScheme, (request) => appResponse(rendererRoot, request))
   denyUnusedPermissions(session.defaultSession, isOurs)
-  backend = await createBackend({
-    dataRoot: dataDirArgument(process.argv) ?? defaultDataRoot(), // the folder serve mode uses too
-    catalogFile,
-    pickers: dialogPickers,
-    spawnEngine: () => utilityEngine(join(__dirname, 'engine-host.js')),
-    appVersion: app.getVersion(),
-    transport: 'ipc',
-  })
+  try {
+    backend = await createBackend({
+      dataRoot: dataDirArgument(process.argv) ?? defaultDataRoot(), // the folder serve mode uses too
+      catalogFile,
+      pickers: dialogPickers,
+      spawnEngine: () => utilityEngine(join(__dirname, 'engine-host.js')),
+      appVersion: app.getVersion(),
+      transport: 'ipc',
+    })
+  } catch (e) {
+    // e.g. the data folder in use by serve mode: said in a dialog, not a silent exit
+    const { message, hint } = toErrorShape(e)
+    dialog.showErrorBox('MicroGPT-RLM-PI cannot start', hint ? `${message}\n\n${hint}` : message)
+    app.quit()
+    return
+  }
   registerIpc({
     ipcMain, handlers: backend.handlers, events: backend.events, isTrustedUrl: isOurs,
     targets: () => BrowserWindow.getAllWindows().map((w) => w.webContents),

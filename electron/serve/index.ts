@@ -49,6 +49,8 @@ async function main(): Promise<void> {
 
 main().catch((e) => {
   console.error(`error: ${e instanceof Error ? e.message : String(e)}`)
-  if ((e as { code?: string }).code === 'EADDRINUSE') console.error('hint: another program uses that port; choose one with --port')
+  const { code, hint } = e as { code?: string; hint?: string }
+  if (code === 'EADDRINUSE') console.error('hint: another program uses that port; choose one with --port')
+  else if (hint) console.error(`hint: ${hint}`)
   process.exit(1)
 })

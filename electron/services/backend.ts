@@ -11,6 +11,7 @@ import { EngineClient, type SpawnEngine } from './engine-client'
 import { EventBus } from './event-bus'
 import { GenerationService } from './generation'
 import { ModelsService } from './models'
+import { lockDataFolder, type DataLock } from './data-lock'
 import { dataPaths, type DataPaths } from './paths'
 import { SettingsService } from './settings'
 import { systemInfo } from './system'
@@ -41,6 +42,17 @@ export { readCatalog }
 
 export async function createBackend(o: BackendOptions): Promise<Backend> {
   const paths = dataPaths(o.dataRoot)
+  // before anything reads the folder: a second process would take the first's runs for interrupted
+  const lock = await lockDataFolder(paths.root, o.transport === 'ipc' ? 'the app' : 'serve mode')
+  try {
+    return await assemble(o, paths, lock)
+  } catch (e) {
+    await lock.release()
+    throw e
+  }
+}
+
+async function assemble(o: BackendOptions, paths: DataPaths, lock: DataLock): Promise<Backend> {
   const events = new EventBus()
   const engine = new EngineClient(o.spawnEngine)
   engine.onStatus((s) => events.emit('engine.onStatus', s))
@@ -114,6 +126,7 @@ export async function createBackend(o: BackendOptions): Promise<Backend> {
       await training.stopAll(15_000) // every running run saves before the engine goes
       await training.flushHistories()
       await engine.shutdown()
+      await lock.release()
     },
   }
 }

@@ -1,7 +1,7 @@
 // The Electron main process, with `electron` mocked because its binary cannot run here. Checks
 // the security settings of the window, the app:// protocol, permissions, navigation and
-// window-open denial with the link allowlist, the IPC wiring and that quitting waits for the
-// back end to save.
+// window-open denial with the link allowlist, one copy of the app, the IPC wiring and that
+// quitting waits for the back end to save.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it, vi } from 'vitest'
@@ -12,11 +12,11 @@ import { catalogFile, repoRoot, tempDir } from '../../../support/engine'
 const h = vi.hoisted(() => {
   type Listener = (...args: unknown[]) => unknown
   const appListeners = new Map<string, Listener[]>()
-  const windows: { options: Record<string, any>; wc: Record<string, any>; loaded: string[] }[] = []
+  const windows: { options: Record<string, any>; wc: Record<string, any>; loaded: string[]; self: unknown }[] = []
   let ready!: () => void
   const whenReady = new Promise<void>((r) => (ready = r))
   return {
-    appListeners, windows, whenReady, ready: () => ready(), handled: new Map<string, (...a: any[]) => Promise<any>>(), quit: { count: 0 }, opened: [] as string[], appPath: '', userData: '',
+    appListeners, windows, whenReady, ready: () => ready(), handled: new Map<string, (...a: any[]) => Promise<any>>(), quit: { count: 0 }, focused: { count: 0 }, opened: [] as string[], appPath: '', userData: '',
     privileged: [] as { scheme: string; privileges: Record<string, boolean> }[], protocols: new Map<string, (r: Request) => Promise<Response>>(),
     permissionRequest: null as null | ((...a: any[]) => void), permissionCheck: null as null | ((...a: any[]) => boolean),
   }
@@ -36,9 +36,12 @@ vi.mock('electron', () => {
         isDestroyed: () => false,
         send: vi.fn(),
       }
-      const entry = { options, wc: this.webContents, loaded: [] as string[] }
+      const entry = { options, wc: this.webContents, loaded: [] as string[], self: this as unknown }
       h.windows.push(entry)
-      Object.assign(this, { once: () => {}, loadFile: (f: string) => entry.loaded.push(f), loadURL: (u: string) => entry.loaded.push(u) })
+      Object.assign(this, {
+        once: () => {}, loadFile: (f: string) => entry.loaded.push(f), loadURL: (u: string) => entry.loaded.push(u),
+        minimized: true, isMinimized() { return this.minimized }, restore() { this.minimized = false }, focus: () => h.focused.count++,
+      })
       BrowserWindow.all.push(this)
     }
   }
@@ -50,6 +53,7 @@ vi.mock('electron', () => {
       getPath: () => h.userData,
       getVersion: () => '9.9.9',
       quit: () => h.quit.count++,
+      requestSingleInstanceLock: () => true,
     },
     BrowserWindow,
     ipcMain: { handle: (ch: string, fn: any) => h.handled.set(ch, fn), removeHandler: (ch: string) => h.handled.delete(ch) },
@@ -70,6 +74,8 @@ vi.mock('electron', () => {
 
 Object.assign(h, { appPath: repoRoot, userData: tempDir('mg-electron-') })
 process.env.XDG_DATA_HOME = tempDir('mg-electron-data-') // the data folder the app shares with serve mode
+
+const BrowserWindowOf = (i: number): unknown => h.windows[i]!.self
 
 describe('Electron main', () => {
   beforeAll(async () => {
@@ -131,6 +137,12 @@ describe('Electron main', () => {
     expect(dataDirArgument(['electron', '.', '--data-dir', '/x'])).toBe('/x')
     expect(dataDirArgument(['electron', '--data-dir=/y'])).toBe('/y')
     expect(dataDirArgument(['electron', '--data-dir'])).toBeUndefined()
+  })
+
+  it('is one copy: a second launch restores and focuses the first one\'s window', () => {
+    for (const l of h.appListeners.get('second-instance') ?? []) l()
+    expect(h.focused.count).toBe(1)
+    expect((BrowserWindowOf(0) as { minimized: boolean }).minimized).toBe(false)
   })
 
   it('handles every request channel of the contract over IPC', () => {

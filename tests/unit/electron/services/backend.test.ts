@@ -116,7 +116,9 @@ describe('back end', () => {
   it('after an app restart, a run that was training shows as interrupted', async () => {
     const run = await backend.handlers.training.start({ datasetId, model: tinyModel, train: { ...tinyTrain, steps: 100_000 } })
     await waitFor(() => ofRun(run.runId).find((e) => e.type === 'saved'), 'an autosave')
-    const second = await make() // what the next app start sees on disk while this one still runs
+    // what the next app start sees on disk after this one died: its lock of the folder left stale
+    rmSync(join(root, 'app.lock'))
+    const second = await make()
     const seen = (await second.handlers.training.list()).find((r) => r.runId === run.runId)!
     expect(seen.status).toBe('interrupted')
     expect(seen.error?.code).toBe('APP_STOPPED')

@@ -2,7 +2,7 @@
 // runs/<id>.history.ndjson as the step events said them, read back by a new back end, a torn
 // last line (a crash mid-append) is tolerated, continuing from an older checkpoint drops the
 // points after it, the training time adds up over sessions, and a run can be removed.
-import { appendFileSync, existsSync, readFileSync } from 'node:fs'
+import { appendFileSync, existsSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { trainFields } from '../../../../electron/common/fields'
@@ -71,6 +71,7 @@ describe('training history', () => {
 
   it('reads the same history from a new back end on the same folder', async () => {
     const before = await backend.handlers.training.history({ runId: first.runId })
+    rmSync(join(root, 'app.lock')) // as after a crash of the first: its lock of the folder left stale
     const second = await make()
     try {
       expect(await second.handlers.training.history({ runId: first.runId })).toEqual(before)
@@ -168,6 +169,7 @@ describe('training history', () => {
     const ck = (await backend.handlers.checkpoints.list()).find((c) => c.id === run.runId)
     expect(ck).toMatchObject({ name: 'removed' })
     expect(existsSync(ck!.path)).toBe(true)
+    rmSync(join(root, 'app.lock')) // a second process on the folder, as after a crash of the first
     const second = await make() // the removal is on disk
     try {
       expect((await second.handlers.training.list()).find((r) => r.runId === run.runId)).toBeUndefined()
