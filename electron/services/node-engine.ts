@@ -15,8 +15,15 @@ export function engineEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.Process
   return { ...base, GOMP_SPINCOUNT: '10000' }
 }
 
-export function forkEngine(hostScript: string, env: NodeJS.ProcessEnv = engineEnv()): EngineWorker {
-  const child = fork(hostScript, [], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+/** How the engine process is started: this Node by default; the tests name another (an arm64
+ *  Node under qemu-aarch64, as `execPath` qemu and `execArgv` its flags and the Node). */
+export interface EngineLauncher {
+  execPath: string
+  execArgv: string[]
+}
+
+export function forkEngine(hostScript: string, env: NodeJS.ProcessEnv = engineEnv(), launcher?: EngineLauncher): EngineWorker {
+  const child = fork(hostScript, [], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], ...launcher })
   const exitListeners: ((info: ExitInfo) => void)[] = []
   let exited: ExitInfo | null = null
   child.on('exit', (code, signal) => {
