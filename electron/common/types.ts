@@ -43,6 +43,9 @@ export interface Settings {
   saveInterval: number // autosave every N steps
   sampleInterval: number // a sample of the model's text every N steps while training; 0 = none
   theme: 'system' | 'light' | 'dark'
+  // the desktop app's GPU use; off for a Pi's GPU driver trouble (a blank or flickering window).
+  // Read at start, so a change applies at the next start; --disable-gpu turns it off for one run
+  hardwareAcceleration: boolean
   ui: UiState
   samplingPresets: SamplingPreset[] // named sampling settings, shared by Generate and Chat
 }

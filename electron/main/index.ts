@@ -4,12 +4,13 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createBackend, readCatalog, type Backend } from '../services/backend'
 import { toErrorShape } from '../common/errors'
-import { dataDirArgument, defaultDataRoot } from '../services/paths'
+import { dataDirArgument, dataPaths, defaultDataRoot } from '../services/paths'
 import { appIndexUrl, appOrigin, appResponse, appScheme, appSchemePrivileges } from './app-protocol'
 import { utilityEngine } from './engine-process'
 import { registerIpc } from './ipc'
 import { dialogPickers } from './pickers'
 import { denyUnusedPermissions, externalLinkPolicy } from './security'
+import { wantsHardwareAcceleration } from './startup'
 
 const rendererUrl = process.env.ELECTRON_RENDERER_URL // set by `electron-vite dev`
 const rendererRoot = join(__dirname, '..', 'renderer')
@@ -17,6 +18,11 @@ const isOurs = (url: string): boolean => url.startsWith(rendererUrl ?? `${appOri
 let linkAllowed: (url: string) => boolean = () => false
 
 protocol.registerSchemesAsPrivileged([{ scheme: appScheme, privileges: appSchemePrivileges }])
+
+// Before ready: a Pi's GPU driver can leave the window blank or flickering (the setting, or
+// --disable-gpu for one run, turns the GPU off)
+const dataRoot = dataDirArgument(process.argv) ?? defaultDataRoot() // the folder serve mode uses too
+if (!wantsHardwareAcceleration(process.argv, dataPaths(dataRoot).settings)) app.disableHardwareAcceleration()
 
 // One copy of the app: a second launch brings the first one's window forward and exits. (Serve
 // mode on the same data folder is kept off by the back end's lock of the folder.)
@@ -72,7 +78,7 @@ app.whenReady().then(async () => {
   denyUnusedPermissions(session.defaultSession, isOurs)
   try {
     backend = await createBackend({
-      dataRoot: dataDirArgument(process.argv) ?? defaultDataRoot(), // the folder serve mode uses too
+      dataRoot,
       catalogFile,
       pickers: dialogPickers,
       spawnEngine: () => utilityEngine(join(__dirname, 'engine-host.js')),

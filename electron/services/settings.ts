@@ -12,6 +12,7 @@ export const defaultSettings: Settings = {
   saveInterval: 200,
   sampleInterval: 200,
   theme: 'system',
+  hardwareAcceleration: true,
   ui: { view: defaultWindow, draft: null },
   samplingPresets: [],
 }
@@ -65,6 +66,10 @@ export class SettingsService {
     if (o.theme !== undefined) {
       if (!themes.includes(o.theme as Settings['theme'])) throw bad(`theme must be one of ${themes.join(', ')}`)
       out.theme = o.theme as Settings['theme']
+    }
+    if (o.hardwareAcceleration !== undefined) {
+      if (typeof o.hardwareAcceleration !== 'boolean') throw bad('hardwareAcceleration must be true or false')
+      out.hardwareAcceleration = o.hardwareAcceleration
     }
     if (o.ui !== undefined) out.ui = checkUi(o.ui)
     if (o.samplingPresets !== undefined) out.samplingPresets = checkSamplingPresets(o.samplingPresets)

@@ -16,7 +16,7 @@ const h = vi.hoisted(() => {
   let ready!: () => void
   const whenReady = new Promise<void>((r) => (ready = r))
   return {
-    appListeners, windows, whenReady, ready: () => ready(), handled: new Map<string, (...a: any[]) => Promise<any>>(), quit: { count: 0 }, focused: { count: 0 }, opened: [] as string[], appPath: '', userData: '',
+    appListeners, windows, whenReady, ready: () => ready(), handled: new Map<string, (...a: any[]) => Promise<any>>(), quit: { count: 0 }, focused: { count: 0 }, gpuOff: { count: 0 }, opened: [] as string[], appPath: '', userData: '',
     privileged: [] as { scheme: string; privileges: Record<string, boolean> }[], protocols: new Map<string, (r: Request) => Promise<Response>>(),
     permissionRequest: null as null | ((...a: any[]) => void), permissionCheck: null as null | ((...a: any[]) => boolean),
   }
@@ -54,6 +54,7 @@ vi.mock('electron', () => {
       getVersion: () => '9.9.9',
       quit: () => h.quit.count++,
       requestSingleInstanceLock: () => true,
+      disableHardwareAcceleration: () => h.gpuOff.count++,
     },
     BrowserWindow,
     ipcMain: { handle: (ch: string, fn: any) => h.handled.set(ch, fn), removeHandler: (ch: string) => h.handled.delete(ch) },
@@ -79,6 +80,7 @@ const BrowserWindowOf = (i: number): unknown => h.windows[i]!.self
 
 describe('Electron main', () => {
   beforeAll(async () => {
+    process.argv.push('--disable-gpu') // as a Pi with GPU driver trouble starts it
     await import('../../../../electron/main/index')
     h.ready()
     await vi.waitFor(() => expect(h.windows.length).toBe(1))
@@ -137,6 +139,10 @@ describe('Electron main', () => {
     expect(dataDirArgument(['electron', '.', '--data-dir', '/x'])).toBe('/x')
     expect(dataDirArgument(['electron', '--data-dir=/y'])).toBe('/y')
     expect(dataDirArgument(['electron', '--data-dir'])).toBeUndefined()
+  })
+
+  it('turns hardware acceleration off before ready with --disable-gpu', () => {
+    expect(h.gpuOff.count).toBe(1)
   })
 
   it('is one copy: a second launch restores and focuses the first one\'s window', () => {

@@ -25,6 +25,9 @@ describe('settings', () => {
     await s.update({ theme: 'dark', sampleInterval: 50, ui: { view: 'model', draft } })
     expect(await new SettingsService(file).get()).toMatchObject({ theme: 'dark', sampleInterval: 50, ui: { view: 'model', draft } })
     await expect(s.update({ theme: 'pink' as never })).rejects.toMatchObject({ code: 'BAD_REQUEST' })
+    await s.update({ hardwareAcceleration: false })
+    expect((await new SettingsService(file).get()).hardwareAcceleration).toBe(false)
+    await expect(s.update({ hardwareAcceleration: 'no' as never })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: 'hardwareAcceleration must be true or false' })
     await expect(s.update({ ui: { view: '../x', draft: null } })).rejects.toMatchObject({ code: 'BAD_REQUEST' })
     await expect(s.update({ ui: { view: 'model', draft: { ...draft, model: { embedDIm: 3 } } as never } })).rejects.toMatchObject({
       code: 'BAD_REQUEST', message: expect.stringContaining("'embedDIm'"),
