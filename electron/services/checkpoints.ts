@@ -84,20 +84,21 @@ export class CheckpointsService {
   constructor(
     private readonly runs: CheckpointRuns,
     private readonly engine: EngineClient,
-    private readonly datasets: { path(id: unknown): Promise<string>; isChatFormat(id: string): Promise<boolean> },
+    private readonly datasets: { path(id: unknown): Promise<string>; chatFormatIds(): Promise<Set<string>> },
     private readonly settings: SettingsService,
     private readonly bus: EventBus,
   ) {}
 
   async list(): Promise<CheckpointEntry[]> {
     const out: CheckpointEntry[] = []
+    const chatFormat = await this.datasets.chatFormatIds()
     for (const r of this.runs.checkpointRecords()) {
       const file = await checkpointFile(r.checkpointPath)
       if (!file) continue
       out.push({
         id: r.runId, name: r.name, datasetId: r.datasetId, path: r.checkpointPath, bytes: file.bytes, modifiedAt: file.modifiedAt,
         model: r.model, params: r.params, trainedSteps: r.lastSavedStep, valLoss: r.valLoss,
-        chatFormat: await this.datasets.isChatFormat(r.datasetId),
+        chatFormat: chatFormat.has(r.datasetId),
       })
     }
     return out.sort((a, b) => b.modifiedAt.localeCompare(a.modifiedAt))
@@ -108,7 +109,7 @@ export class CheckpointsService {
   async find(id: string): Promise<{ record: CheckpointRecord; file: CheckpointFile | null; chatFormat: boolean } | null> {
     const record = isSafeId(id) ? this.runs.checkpointRecord(id) : undefined
     if (!record) return null
-    return { record, file: await checkpointFile(record.checkpointPath), chatFormat: await this.datasets.isChatFormat(record.datasetId) }
+    return { record, file: await checkpointFile(record.checkpointPath), chatFormat: (await this.datasets.chatFormatIds()).has(record.datasetId) }
   }
 
   /** The file of a saved checkpoint, to run on. */

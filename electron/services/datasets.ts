@@ -75,19 +75,19 @@ export class DatasetsService {
     return out
   }
 
-  /** Whether a dataset's text is in the chat format (turns between <|user|>, <|assistant|> and
-   *  <|eot|>): the built-in corpus, or a combination that includes it. Catalog entries are known
-   *  whether or not they are downloaded; a dataset that is gone is not. */
-  async isChatFormat(id: string): Promise<boolean> {
-    const all = await this.list()
-    const seen = new Set<string>()
-    const chat = (i: string): boolean => {
-      if (seen.has(i)) return false
-      seen.add(i)
-      const d = all.find((x) => x.id === i)
-      return !!d && (d.kind === 'builtin' || (d.parts ?? []).some(chat))
+  /** The datasets whose text is in the chat format (turns between <|user|>, <|assistant|> and
+   *  <|eot|>): the built-in corpus, and combinations that include it. Catalog entries are known
+   *  whether or not they are downloaded; a dataset that is gone is not. One read of the folder,
+   *  for any number of checkpoints. */
+  async chatFormatIds(): Promise<Set<string>> {
+    const all = new Map((await this.list()).map((d) => [d.id, d]))
+    const chat = (id: string, seen: Set<string>): boolean => {
+      const d = all.get(id)
+      if (!d || seen.has(id)) return false
+      seen.add(id)
+      return d.kind === 'builtin' || (d.parts ?? []).some((p) => chat(p, seen))
     }
-    return chat(id)
+    return new Set([...all.keys()].filter((id) => chat(id, new Set())))
   }
 
   /** The text file of a ready dataset, for training. */
