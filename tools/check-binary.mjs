@@ -5,24 +5,15 @@
 // load on the Pi; this fails the build instead, saying which.
 // Usage: node tools/check-binary.mjs <file> --arch arm64|x64 [--max-glibc 2.36] [--max-glibcxx 3.4.30]
 import { execFileSync } from 'node:child_process'
-import { closeSync, openSync, readSync } from 'node:fs'
+import { realpathSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { ELF_MACHINES, elfArch } from '../electron/engine-host/elf.mjs'
 
-const machines = { arm64: { id: 0xb7, name: 'aarch64', objdump: 'aarch64-linux-gnu-objdump' }, x64: { id: 0x3e, name: 'x86-64', objdump: 'objdump' } }
-
-/** The ELF machine of a file, as a name (aarch64, x86-64) or its number. */
-function elfMachine(file) {
-  const head = Buffer.alloc(20)
-  const fd = openSync(file, 'r')
-  try {
-    readSync(fd, head, 0, 20, 0)
-  } finally {
-    closeSync(fd)
-  }
-  if (head.readUInt32BE(0) !== 0x7f454c46) throw new Error(`${file} is not an ELF binary`)
-  const id = head[5] === 1 ? head.readUInt16LE(18) : head.readUInt16BE(18)
-  return Object.values(machines).find((m) => m.id === id)?.name ?? `machine ${id}`
-}
+// the host's objdump reads its own architecture; another one needs that architecture's binutils
+const crossObjdumps = { arm64: 'aarch64-linux-gnu-objdump', x64: 'x86_64-linux-gnu-objdump' }
+const objdumpFor = (arch) => (arch === process.arch ? 'objdump' : crossObjdumps[arch])
+const machineName = (arch) => ELF_MACHINES[arch]?.name ?? arch
 
 const newer = (a, b) => {
   const x = a.split('.').map(Number)
@@ -39,32 +30,47 @@ function neededVersions(file, objdump) {
   return newest
 }
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: { arch: { type: 'string' }, 'max-glibc': { type: 'string', default: '2.36' }, 'max-glibcxx': { type: 'string', default: '3.4.30' } },
-})
-const target = machines[values.arch ?? '']
-if (positionals.length !== 1 || !target) {
-  console.error('usage: node tools/check-binary.mjs <file> --arch arm64|x64 [--max-glibc 2.36] [--max-glibcxx 3.4.30]')
-  process.exit(2)
+export const BOOKWORM = { glibc: '2.36', glibcxx: '3.4.30' }
+
+/**
+ * Whether `file` can be packed for `arch` (arm64 or x64): `problems` says, as sentences, what
+ * stops it (none when it fits). `limits` are the newest glibc and GLIBCXX the target may need,
+ * Bookworm's by default. Throws when the file cannot be read as ELF.
+ */
+export function checkBinary(file, arch, limits = BOOKWORM) {
+  const machine = elfArch(file)
+  if (machine !== arch)
+    return { machine, need: null, problems: [`it is built for ${machineName(machine)}, not for ${machineName(arch)} (${arch}): build the addon for the package's architecture`] }
+  const need = neededVersions(file, objdumpFor(arch))
+  const problems = []
+  if (newer(need.GLIBC, limits.glibc)) problems.push(`it needs glibc ${need.GLIBC}, newer than ${limits.glibc}: build it against an older glibc (Debian 12 / Bookworm)`)
+  if (newer(need.GLIBCXX, limits.glibcxx)) problems.push(`it needs GLIBCXX_${need.GLIBCXX}, newer than ${limits.glibcxx}: build it with GCC 12 (Bookworm's)`)
+  return { machine, need, problems }
 }
-const file = positionals[0]
-const problems = []
-let machine
-try {
-  machine = elfMachine(file)
-} catch (e) {
-  console.error(`${file} cannot be checked: ${e.message}`)
-  process.exit(1)
+
+/** checkBinary as one line when the file fits, else one error listing what stops it (the packaging hook's form). */
+export function assertPackable(file, arch, limits = BOOKWORM) {
+  const { need, problems } = checkBinary(file, arch, limits)
+  if (problems.length) throw new Error(`${file} cannot be packed for ${arch}:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+  return `${file}: ${machineName(arch)}, needs glibc ${need.GLIBC} and GLIBCXX_${need.GLIBCXX}: fits`
 }
-if (machine !== target.name) problems.push(`it is built for ${machine}, not for ${target.name} (${values.arch}): build the addon for the package's architecture`)
-else {
-  const need = neededVersions(file, target.objdump)
-  if (newer(need.GLIBC, values['max-glibc'])) problems.push(`it needs glibc ${need.GLIBC}, newer than ${values['max-glibc']}: build it against an older glibc (Debian 12 / Bookworm)`)
-  if (newer(need.GLIBCXX, values['max-glibcxx'])) problems.push(`it needs GLIBCXX_${need.GLIBCXX}, newer than ${values['max-glibcxx']}: build it with GCC 12 (Bookworm's)`)
-  if (!problems.length) console.log(`${file}: ${machine}, needs glibc ${need.GLIBC} and GLIBCXX_${need.GLIBCXX}: fits`)
+
+function main() {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { arch: { type: 'string' }, 'max-glibc': { type: 'string', default: BOOKWORM.glibc }, 'max-glibcxx': { type: 'string', default: BOOKWORM.glibcxx } },
+  })
+  if (positionals.length !== 1 || !(values.arch in crossObjdumps)) {
+    console.error('usage: node tools/check-binary.mjs <file> --arch arm64|x64 [--max-glibc 2.36] [--max-glibcxx 3.4.30]')
+    process.exit(2)
+  }
+  const file = positionals[0]
+  try {
+    console.log(assertPackable(file, values.arch, { glibc: values['max-glibc'], glibcxx: values['max-glibcxx'] }))
+  } catch (e) {
+    console.error(e.message.startsWith(file) ? e.message : `${file} cannot be checked: ${e.message}`)
+    process.exit(1)
+  }
 }
-if (problems.length) {
-  console.error(`${file} cannot be packed for ${values.arch}:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
-  process.exit(1)
-}
+
+if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) main()

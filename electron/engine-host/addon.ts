@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
+import { elfArch } from './elf.mjs'
 import type { HostEvalResult, HostEvaluateParams, HostFieldSpec, HostMemoryPlan, HostMethods, HostModelInfo, HostTrainParams } from '../common/engine-protocol'
 import type { EngineInfo, GenerationResult, ModelShape, SamplingSettings } from '../common/types'
 
@@ -63,5 +64,32 @@ export function loadAddon(hostDir: string): Addon {
       code: 'ENGINE_MISSING',
       hint: 'run `npm install` (or `npm run build:native`) to build it',
     })
-  return createRequire(__filename)(found) as Addon
+  try {
+    return createRequire(__filename)(found) as Addon
+  } catch (e) {
+    throw Object.assign(new Error(`the engine addon (${found}) cannot be loaded: ${(e as Error).message}`), loadFailure(found, e as Error))
+  }
+}
+
+/**
+ * Why the addon would not load, and what fixes it. The loader's own words are unhelpful for the
+ * commonest case: for a binary of another architecture glibc says the file itself "cannot be
+ * opened", so the header is read to say so.
+ */
+export function loadFailure(file: string, e: Error, arch: string = process.arch): { code: string; hint: string } {
+  const code = 'ENGINE_LOAD_FAILED'
+  let built: string | null = null
+  try {
+    built = elfArch(file)
+  } catch {
+    return { code, hint: 'the file is damaged or not an engine addon: reinstall the app, or rebuild it from source with `npm run build:native`' }
+  }
+  if (built !== arch)
+    return { code, hint: `it is built for ${built}, but this machine is ${arch}: install the app's ${arch} package instead, or rebuild it here with \`npm run build:native\`` }
+  const missing = /([\w.+-]+\.so[\w.]*): cannot open shared object file/.exec(e.message)?.[1]
+  if (missing?.startsWith('libgomp')) return { code, hint: `the OpenMP runtime (${missing}) is not installed: \`sudo apt install libgomp1\`, then start the app again` }
+  if (missing) return { code, hint: `a library it needs (${missing}) is not installed: install the package that provides it (\`apt-file search ${missing}\`), then start the app again` }
+  if (/GLIBC(XX)?_[\d.]+' not found/.test(e.message))
+    return { code, hint: 'it was built for a newer system than this one (its glibc or libstdc++ is older): install the package for Raspberry Pi OS Bookworm, or rebuild it here with `npm run build:native`' }
+  return { code, hint: 'reinstall the app, or rebuild the engine with `npm run build:native`' }
 }

@@ -96,7 +96,14 @@ app.whenReady().then(async () => {
     ipcMain, handlers: backend.handlers, events: backend.events, isTrustedUrl: isOurs,
     targets: () => BrowserWindow.getAllWindows().map((w) => w.webContents),
   })
-  createWindow()
+  const win = createWindow()
+  // An addon that will not load (another architecture's package, no libgomp1) is said at once,
+  // with its fix; the window opens anyway and says it too.
+  backend.handlers.engine.info().catch((e: unknown) => {
+    const { code, message, hint } = toErrorShape(e)
+    if (code !== 'ENGINE_LOAD_FAILED' && code !== 'ENGINE_MISSING') return
+    void dialog.showMessageBox(win, { type: 'error', title: 'MicroGPT-RLM-PI', message: 'The engine cannot start', detail: hint ? `${message}\n\nTo fix it: ${hint}` : message })
+  })
   app.on('activate', () => BrowserWindow.getAllWindows().length === 0 && createWindow())
 })
 

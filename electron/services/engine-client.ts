@@ -63,7 +63,12 @@ export class EngineClient {
   /** timeoutMs: how long to wait for the answer (null: as long as the process lives, for long jobs). */
   call<M extends HostMethod>(method: M, params: HostMethods[M][0], timeoutMs: number | null = this.timeoutMs): Promise<HostMethods[M][1]> {
     if (this.closing) return Promise.reject(new ApiError('ENGINE_STOPPED', 'the engine is shutting down'))
-    this.ensureWorker()
+    try {
+      this.ensureWorker()
+    } catch (e) {
+      // a process that cannot even be started fails this call, as a crash would, not the caller's frame
+      return Promise.reject(new ApiError('ENGINE_CRASHED', `the engine process could not start: ${(e as Error).message}`, 'try again; if it keeps failing, reinstall the app'))
+    }
     const id = this.nextId++
     return new Promise((resolve, reject) => {
       const timer = timeoutMs === null ? undefined : setTimeout(() => {

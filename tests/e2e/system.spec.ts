@@ -1,5 +1,7 @@
 // The real renderer in Chromium, over serve mode, asking the real engine process for its build.
 import { expect, test } from '@playwright/test'
+import { join } from 'node:path'
+import { repoRoot } from '../support/engine'
 import { startServe, type ServeProcess } from '../support/serve'
 
 let serve: ServeProcess
@@ -33,4 +35,20 @@ test('shows the engine version and build flags from the engine process, with no 
   await page.screenshot({ path: shot, fullPage: true })
   await info.attach('system', { path: shot, contentType: 'image/png' })
   expect(problems).toEqual([])
+})
+
+// The package for another architecture (here the arm64 cross build, which the x86-64 host makes)
+test('an engine that cannot load says so on every window, with the fix', async ({ page }) => {
+  test.skip(process.arch !== 'x64', 'needs the arm64 cross build as the wrong addon')
+  const broken = await startServe([], undefined, { ...process.env, MICROGPT_ADDON: join(repoRoot, 'native', 'out-arm64', 'microgpt.node') })
+  try {
+    for (const view of ['datasets', 'train', 'system']) {
+      await page.goto(`${broken.url}#/${view}`)
+      const alert = page.getByRole('alert').filter({ hasText: 'The engine cannot start.' })
+      await expect(alert).toContainText('cannot be loaded')
+      await expect(alert).toContainText("To fix it: it is built for arm64, but this machine is x64: install the app's x64 package instead")
+    }
+  } finally {
+    await broken.stop()
+  }
 })

@@ -15,9 +15,10 @@ export interface ServeProcess {
   stop(): Promise<void>
 }
 
-export async function startServe(args: string[] = [], dataDir = tempDir('mg-serve-')): Promise<ServeProcess> {
+export async function startServe(args: string[] = [], dataDir = tempDir('mg-serve-'), env: NodeJS.ProcessEnv = process.env): Promise<ServeProcess> {
   const child = spawn(process.execPath, [join(repoRoot, 'out', 'main', 'serve.js'), '--port', '0', '--data-dir', dataDir, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    env,
   })
   const url = await new Promise<string>((resolve, reject) => {
     let out = ''
