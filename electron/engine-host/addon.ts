@@ -51,7 +51,8 @@ export function addonCandidates(hostDir: string): string[] {
   const list: string[] = []
   if (process.env.MICROGPT_ADDON) list.push(process.env.MICROGPT_ADDON)
   const resources = (process as { resourcesPath?: string }).resourcesPath
-  if (resources) list.push(join(resources, 'native', 'microgpt.node'))
+  // the packaged app: beside the archive, unpacked (electron-builder.yml's asarUnpack)
+  if (resources) list.push(join(resources, 'app.asar.unpacked', 'native', 'microgpt.node'))
   list.push(join(hostDir, '..', '..', 'native', 'out', 'Release', 'microgpt.node'))
   return list
 }
