@@ -67,5 +67,8 @@ async function main() {
 if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url))
   main().catch((e) => {
     console.error(`dist: ${e.message}`)
+    // the first packaging downloads Electron and the packaging tools (then kept in ~/.cache)
+    if (/ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|ENETUNREACH/.test(`${e.code} ${e.message}`))
+      console.error('dist: electron-builder could not download Electron or its packaging tools: connect to the network once and run it again')
     process.exit(1)
   })

@@ -1,7 +1,7 @@
 // The engine addon as the engine process sees it: its types, and where to find the .node file.
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { elfArch } from './elf.mjs'
 import type { HostEvalResult, HostEvaluateParams, HostFieldSpec, HostMemoryPlan, HostMethods, HostModelInfo, HostTrainParams } from '../common/engine-protocol'
 import type { EngineInfo, GenerationResult, ModelShape, SamplingSettings } from '../common/types'
@@ -46,14 +46,17 @@ export interface Addon {
   loadModel(path: string): Promise<AddonModel>
 }
 
-/** Candidate locations, first match wins: an explicit override, the packaged app, the source tree. */
+/**
+ * Candidate locations, first match wins: an explicit override, the packaged app, the source tree.
+ * hostDir is out/main inside the app: in the packaged app that is inside resources/app.asar, and
+ * the addon is beside the archive in app.asar.unpacked (electron-builder.yml's asarUnpack).
+ */
 export function addonCandidates(hostDir: string): string[] {
+  const appRoot = join(hostDir, '..', '..')
   const list: string[] = []
   if (process.env.MICROGPT_ADDON) list.push(process.env.MICROGPT_ADDON)
-  const resources = (process as { resourcesPath?: string }).resourcesPath
-  // the packaged app: beside the archive, unpacked (electron-builder.yml's asarUnpack)
-  if (resources) list.push(join(resources, 'app.asar.unpacked', 'native', 'microgpt.node'))
-  list.push(join(hostDir, '..', '..', 'native', 'out', 'Release', 'microgpt.node'))
+  if (basename(appRoot) === 'app.asar') list.push(join(`${appRoot}.unpacked`, 'native', 'microgpt.node'))
+  list.push(join(appRoot, 'native', 'out', 'Release', 'microgpt.node'))
   return list
 }
 

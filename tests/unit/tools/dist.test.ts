@@ -10,7 +10,7 @@
 // - the packed engine process, taken out of the archive, loads the packed addon and trains.
 import { extractAll, listPackage } from '@electron/asar'
 import { createRequire } from 'node:module'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Backend } from '../../../electron/services/backend'
@@ -35,6 +35,7 @@ describe('electron-builder.yml', () => {
     expect(config.toolsets.appimage).toBe('1.0.3') // the static runtime: no libfuse2
     expect(config.deb.depends).toContain('libgomp1')
     expect(config.linux.desktop.entry.StartupWMClass).toBe('microgpt-rlm-pi')
+    expect(config.linux.maintainer).toMatch(/^.+ <.+@.+>$/)
   })
 
   it('fails validation on a misspelt key or a wrong value, naming it', async () => {
@@ -121,12 +122,15 @@ describe.skipIf(process.arch !== 'x64' && process.arch !== 'arm64')('the app ele
     return extractedDir
   }
 
-  it('runs: the packed engine process loads the packed addon and trains', async () => {
-    const hostScript = join(extracted(), 'out', 'main', 'engine-host.js')
+  it('runs: the packed engine process finds the unpacked addon by itself, and trains', async () => {
+    // the packaged layout as Electron presents it: the archive as a folder, the unpacked files beside it
+    const resources = tempDir('mg-resources-')
+    cpSync(extracted(), join(resources, 'app.asar'), { recursive: true })
+    cpSync(join(appOut, 'resources', 'app.asar.unpacked'), join(resources, 'app.asar.unpacked'), { recursive: true })
+    const hostScript = join(resources, 'app.asar', 'out', 'main', 'engine-host.js')
+    const { MICROGPT_ADDON: _override, ...env } = engineEnv()
     const events = backendEvents()
-    backend = await realBackend(tempDir('mg-dist-data-'), events, {
-      spawnEngine: () => forkEngine(hostScript, { ...engineEnv(), MICROGPT_ADDON: unpackedAddon }),
-    })
+    backend = await realBackend(tempDir('mg-dist-data-'), events, { spawnEngine: () => forkEngine(hostScript, env) })
     expect((await backend.handlers.engine.info()).kernels).toBeTruthy()
     const datasetId = (await backend.handlers.datasets.import({ name: 'words', text: corpus(20_000) })).id
     const run = await trainedRun(backend, events, datasetId, 4)
