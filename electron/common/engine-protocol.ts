@@ -131,7 +131,8 @@ export type HostTrainEvent =
     }
   | ({ type: 'step' } & StepPoint)
   | { type: 'sample'; step: number; text: string }
-  | { type: 'saved'; path: string; step: number; reason: string }
+  // reason autosave | finished | stopped: the run's checkpoint; best: its best checkpoint at path, with its val loss
+  | { type: 'saved'; path: string; step: number; reason: string; valLoss?: number }
   // a save that did not happen: the previous checkpoint is kept; the engine tries again at the
   // next autosave (retryAtStep) or, for the final save, after retryInSeconds
   | {

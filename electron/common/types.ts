@@ -207,6 +207,9 @@ export interface RunInfo {
   metrics: RunMetrics
   elapsedSeconds: number // training time over every session of the run
   lastSavedStep: number | null
+  // the lowest val loss the run has reached and its step, whose weights are kept in the run's
+  // best checkpoint (checkpoint id `<checkpointId>.best`) beside its latest; null before the first evaluation
+  best: { step: number; valLoss: number } | null
   error?: ApiErrorShape
   saveError?: ApiErrorShape // the last save failed (the checkpoint is still at lastSavedStep); cleared by the next save
 }
@@ -246,14 +249,17 @@ export type TrainingEvent =
   | { runId: string; type: 'started'; run: RunInfo }
   | { runId: string; type: 'step'; point: StepPoint; elapsedSeconds: number }
   | { runId: string; type: 'sample'; sample: TrainingSample }
-  | { runId: string; type: 'saved'; step: number; reason: string }
+  // reason autosave | finished | stopped: the run's checkpoint; best: its best checkpoint, at valLoss
+  | { runId: string; type: 'saved'; step: number; reason: string; valLoss?: number }
   | { runId: string; type: 'saveFailed'; step: number; reason: string; error: ApiErrorShape; willRetry: boolean; retryInSeconds: number | null; retryAtStep: number | null }
   | { runId: string; type: 'paused' | 'resumed'; step: number }
   | { runId: string; type: 'finished' | 'stopped'; run: RunInfo }
   | { runId: string; type: 'failed'; run: RunInfo; error: ApiErrorShape }
 
 export interface CheckpointEntry {
-  id: string // the run id that wrote it
+  id: string // the run id that wrote it; its best weights: `<runId>.best`
+  runId: string
+  variant: 'latest' | 'best' // a run's checkpoint, or the weights of its lowest val loss so far
   name: string
   datasetId: string // what it was trained on
   path: string

@@ -1,5 +1,6 @@
-// Checkpoints: the one owner of checkpoint files (checkpoints/<runId>.bin) and of what sits beside
-// them (<runId>.quality.json, the passes-vs-quality cache). It lists them, gives a checkpoint's
+// Checkpoints: the one owner of checkpoint files (checkpoints/<runId>.bin, and the run's best
+// weights, <runId>.best.bin, which the engine keeps beside it) and of what sits beside them
+// (<runId>.quality.json and <runId>.best.quality.json, the passes-vs-quality caches). It lists them, gives a checkpoint's
 // path to whatever runs on it, knows who is using each one, and deletes them. Training writes the
 // files through the engine; their description comes from the run records, which TrainingService
 // owns and lends through the narrow CheckpointRuns.
@@ -29,6 +30,7 @@ export interface CheckpointRecord {
   lastSavedStep: number | null
   valLoss: number | null
   training: boolean // running or paused: the engine rewrites the file at every autosave
+  best: { path: string; step: number; valLoss: number } | null // the run's best weights, beside its checkpoint
 }
 
 /** What CheckpointsService needs of the run records (TrainingService). */
@@ -37,6 +39,29 @@ export interface CheckpointRuns {
   checkpointRecord(id: string): CheckpointRecord | undefined
   /** The checkpoint is deleted: its run's record and history go with it. */
   discard(runId: string): Promise<void>
+  /** The run's best checkpoint is deleted: its record forgets it. */
+  forgetBest(runId: string): Promise<void>
+}
+
+// A checkpoint file as this service hands it out, described from its run's record: the run's own
+// checkpoint (id = the run's id) or its best weights (id `<runId>.best`).
+interface CheckpointView extends CheckpointRecord {
+  id: string
+  variant: 'latest' | 'best'
+}
+
+const bestSuffix = '.best'
+
+function latestView(r: CheckpointRecord): CheckpointView {
+  return { ...r, id: r.runId, variant: 'latest' }
+}
+
+function bestView(r: CheckpointRecord): CheckpointView | null {
+  if (!r.best) return null
+  return {
+    ...r, id: `${r.runId}${bestSuffix}`, variant: 'best', name: `${r.name} · best`,
+    checkpointPath: r.best.path, lastSavedStep: r.best.step, valLoss: r.best.valLoss,
+  }
 }
 
 export interface CheckpointFile {
@@ -89,25 +114,31 @@ export class CheckpointsService {
     private readonly bus: EventBus,
   ) {}
 
+  /** Newest run first; a run's best checkpoint right after its own. */
   async list(): Promise<CheckpointEntry[]> {
-    const out: CheckpointEntry[] = []
+    const runs: CheckpointEntry[][] = []
     const chatFormat = await this.datasets.chatFormatIds()
     for (const r of this.runs.checkpointRecords()) {
-      const file = await checkpointFile(r.checkpointPath)
-      if (!file) continue
-      out.push({
-        id: r.runId, name: r.name, datasetId: r.datasetId, path: r.checkpointPath, bytes: file.bytes, modifiedAt: file.modifiedAt,
-        model: r.model, params: r.params, trainedSteps: r.lastSavedStep, valLoss: r.valLoss,
-        chatFormat: chatFormat.has(r.datasetId),
-      })
+      const entries: CheckpointEntry[] = []
+      for (const v of [latestView(r), bestView(r)]) {
+        const file = v && (await checkpointFile(v.checkpointPath))
+        if (!v || !file) continue
+        entries.push({
+          id: v.id, runId: v.runId, variant: v.variant, name: v.name, datasetId: v.datasetId, path: v.checkpointPath, bytes: file.bytes,
+          modifiedAt: file.modifiedAt, model: v.model, params: v.params, trainedSteps: v.lastSavedStep, valLoss: v.valLoss,
+          chatFormat: chatFormat.has(v.datasetId),
+        })
+      }
+      if (entries.length) runs.push(entries)
     }
-    return out.sort((a, b) => b.modifiedAt.localeCompare(a.modifiedAt))
+    const newest = (g: CheckpointEntry[]) => g.reduce((t, e) => (e.modifiedAt > t ? e.modifiedAt : t), '')
+    return runs.sort((a, b) => newest(b).localeCompare(newest(a))).flat()
   }
 
   /** A checkpoint's record and file (null: not saved, or deleted), and whether it learned the chat
    *  format; null when there is no such checkpoint. */
   async find(id: string): Promise<{ record: CheckpointRecord; file: CheckpointFile | null; chatFormat: boolean } | null> {
-    const record = isSafeId(id) ? this.runs.checkpointRecord(id) : undefined
+    const record = this.lookup(id)
     if (!record) return null
     return { record, file: await checkpointFile(record.checkpointPath), chatFormat: (await this.datasets.chatFormatIds()).has(record.datasetId) }
   }
@@ -115,8 +146,9 @@ export class CheckpointsService {
   /** The file of a saved checkpoint, to run on. */
   async path(id: unknown): Promise<string> {
     const r = this.record(id)
-    if (this.removing.has(r.runId)) throw new ApiError('NOT_FOUND', `checkpoint ${r.name} is being deleted`)
+    if (this.removing.has(r.id)) throw new ApiError('NOT_FOUND', `checkpoint ${r.name} is being deleted`)
     if (await checkpointFile(r.checkpointPath)) return r.checkpointPath
+    if (r.variant === 'best') throw new ApiError('NOT_FOUND', `the best checkpoint of ${r.name} is missing: ${r.checkpointPath} is gone`)
     if (r.lastSavedStep === null)
       throw new ApiError('NOT_FOUND', `run ${r.name} has not saved a checkpoint yet`,
         r.training ? 'wait for its first autosave, or stop it to save now' : undefined)
@@ -140,22 +172,29 @@ export class CheckpointsService {
     }
   }
 
-  /** Deletes a checkpoint, its quality cache and its run's record and history; refused while it is in use. */
+  /**
+   * Deletes a run's checkpoint with its best checkpoint, their quality caches and the run's record
+   * and history; or, given a best checkpoint's id, that file alone. Refused while one is in use.
+   */
   async remove(payload: unknown): Promise<void> {
     const r = this.record(object(payload, 'the request').id)
     if (r.training) throw new ApiError('BUSY', `run ${r.name} is training; stop it first`)
-    const users = [...(this.users.get(r.runId) ?? [])].map((u) => u.what)
+    const best = r.variant === 'latest' ? bestView(r) : null
+    const going = best ? [r, best] : [r]
+    const users = going.flatMap((v) => [...(this.users.get(v.id) ?? [])].map((u) => u.what))
     if (users.length)
       throw new ApiError('BUSY', `checkpoint ${r.name} is in use by ${[...new Set(users)].join(', ')}`, 'wait for it to finish or stop it, then delete the checkpoint')
-    if (this.removing.has(r.runId)) return
-    this.removing.add(r.runId)
+    if (going.some((v) => this.removing.has(v.id))) return
+    for (const v of going) this.removing.add(v.id)
     try {
-      await unlink(r.checkpointPath).catch(() => {})
-      await this.writes.settle(qualityPath(r))
-      await unlink(qualityPath(r)).catch(() => {})
-      await this.runs.discard(r.runId)
+      for (const v of going) {
+        await unlink(v.checkpointPath).catch(() => {})
+        await this.writes.settle(qualityPath(v))
+        await unlink(qualityPath(v)).catch(() => {})
+      }
+      await (r.variant === 'latest' ? this.runs.discard(r.runId) : this.runs.forgetBest(r.runId))
     } finally {
-      this.removing.delete(r.runId)
+      for (const v of going) this.removing.delete(v.id)
     }
   }
 
@@ -173,19 +212,19 @@ export class CheckpointsService {
     const modelMax = r.model?.maxPasses ?? 1
     const requested = optionalInt(o.maxPasses, 'maxPasses', 1, maxEvalPasses)
     const maxPasses = modelMax === 1 ? 1 : Math.min(maxEvalPasses, Math.max(1, requested ?? modelMax)) // a plain model runs one pass
-    const running = this.evaluations.get(r.runId)
+    const running = this.evaluations.get(r.id)
     if (running) {
       if (running.maxPasses === maxPasses) return running.result
       throw new ApiError('BUSY', `checkpoint ${r.name} is being evaluated up to ${running.maxPasses} passes`, 'wait for it, or cancel it first')
     }
     if (r.training) throw new ApiError('BUSY', `run ${r.name} is training: its checkpoint changes at every autosave`, 'evaluate it once the run stops')
     const state: EvaluationState = { cancelled: false, jobId: null }
-    const release = this.use(r.runId, 'a passes evaluation')
+    const release = this.use(r.id, 'a passes evaluation')
     const result = this.evaluate(r, maxPasses, o.refresh === true, state).finally(() => {
       release()
-      this.evaluations.delete(r.runId)
+      this.evaluations.delete(r.id)
     })
-    this.evaluations.set(r.runId, { maxPasses, result, state })
+    this.evaluations.set(r.id, { maxPasses, result, state })
     return result
   }
 
@@ -199,8 +238,8 @@ export class CheckpointsService {
     if (jobId) await this.engine.call('evaluate.cancel', { jobId }).catch(() => {}) // it may have just ended
   }
 
-  private async evaluate(r: CheckpointRecord, maxPasses: number, refresh: boolean, job: EvaluationState): Promise<PassesQuality> {
-    const checkpointPath = await this.path(r.runId)
+  private async evaluate(r: CheckpointView, maxPasses: number, refresh: boolean, job: EvaluationState): Promise<PassesQuality> {
+    const checkpointPath = await this.path(r.id)
     const file = (await checkpointFile(checkpointPath))!
     if (!refresh) {
       const cached = await this.cached(r, file, maxPasses)
@@ -215,7 +254,7 @@ export class CheckpointsService {
     const plan = [...Array.from({ length: maxPasses }, (_, i) => ({ passes: i + 1, adaptive: false })), { passes: maxPasses, adaptive: true }]
     const points: PassesQualityPoint[] = []
     let tokens = 0
-    this.bus.emit('checkpoints.onEvaluation', { checkpointId: r.runId, done: 0, total: plan.length, point: null })
+    this.bus.emit('checkpoints.onEvaluation', { checkpointId: r.id, done: 0, total: plan.length, point: null })
     for (const step of plan) {
       if (job.cancelled) throw new ApiError('CANCELLED', `the passes evaluation of ${r.name} was cancelled`)
       job.jobId = newId('eval')
@@ -225,9 +264,9 @@ export class CheckpointsService {
       tokens = e.tokens
       const point = { passes: e.passes, adaptive: e.adaptive, bitsPerChar: e.bitsPerChar, loss: e.loss, msPerToken: e.msPerToken, meanPasses: e.meanPasses }
       points.push(point)
-      this.bus.emit('checkpoints.onEvaluation', { checkpointId: r.runId, done: points.length, total: plan.length, point })
+      this.bus.emit('checkpoints.onEvaluation', { checkpointId: r.id, done: points.length, total: plan.length, point })
     }
-    const quality = { checkpointId: r.runId, datasetId: r.datasetId, tokens, points, computedAt: new Date().toISOString() }
+    const quality = { checkpointId: r.id, datasetId: r.datasetId, tokens, points, computedAt: new Date().toISOString() }
     const after = await checkpointFile(checkpointPath)
     if (after && after.bytes === file.bytes && after.mtimeMs === file.mtimeMs) {
       const cache: QualityCache = { checkpointBytes: file.bytes, checkpointMtimeMs: file.mtimeMs, maxPasses, quality }
@@ -238,7 +277,7 @@ export class CheckpointsService {
 
   // The cached evaluation when it is of this very file and reaches maxPasses, cut to maxPasses
   // (its adaptive point keeps the depth it was run at, which its `passes` says).
-  private async cached(r: CheckpointRecord, file: CheckpointFile, maxPasses: number): Promise<PassesQuality | null> {
+  private async cached(r: CheckpointView, file: CheckpointFile, maxPasses: number): Promise<PassesQuality | null> {
     const c = await readJson<QualityCache>(qualityPath(r)).catch(() => null) // damaged: evaluated again
     if (!c || c.checkpointBytes !== file.bytes || c.checkpointMtimeMs !== file.mtimeMs || !(c.maxPasses >= maxPasses)) return null
     if (!Array.isArray(c.quality?.points)) return null
@@ -246,11 +285,18 @@ export class CheckpointsService {
     return { ...c.quality, points, cached: true }
   }
 
-  private record(id: unknown): CheckpointRecord {
+  private record(id: unknown): CheckpointView {
     if (!isSafeId(id)) throw bad('checkpointId is not a valid id')
-    const r = this.runs.checkpointRecord(id)
-    if (!r) throw new ApiError('NOT_FOUND', `there is no checkpoint ${id}`)
-    return r
+    const v = this.lookup(id)
+    if (!v) throw new ApiError('NOT_FOUND', `there is no checkpoint ${id}`)
+    return v
+  }
+
+  private lookup(id: string): CheckpointView | undefined {
+    if (!isSafeId(id)) return undefined
+    const best = id.endsWith(bestSuffix)
+    const r = this.runs.checkpointRecord(best ? id.slice(0, -bestSuffix.length) : id)
+    return (r && (best ? bestView(r) : latestView(r))) ?? undefined
   }
 }
 

@@ -24,6 +24,7 @@ import { bad, checkedFields, object, optionalInt, string } from './validate'
 interface RunRecord extends RunInfo {
   dataPath: string
   checkpointPath: string
+  bestCheckpointPath?: string // written by the engine beside checkpointPath; set with best
   // removed from the run list (training.remove) while its checkpoint stays among the checkpoints;
   // checkpoints.remove then deletes the record with the file
   removedAt?: string
@@ -53,7 +54,7 @@ function timeAt(times: Map<number, number> | undefined, step: number): number | 
 }
 
 export function publicRun(r: RunRecord): RunInfo {
-  const { dataPath: _d, checkpointPath: _c, removedAt: _r, ...info } = r
+  const { dataPath: _d, checkpointPath: _c, bestCheckpointPath: _b, removedAt: _r, ...info } = r
   return info
 }
 
@@ -61,6 +62,7 @@ function checkpointRecord(r: RunRecord): CheckpointRecord {
   return {
     runId: r.runId, name: r.name, datasetId: r.datasetId, checkpointPath: r.checkpointPath, model: r.model, params: r.params,
     lastSavedStep: r.lastSavedStep, valLoss: r.metrics.valLoss, training: r.status === 'running' || r.status === 'paused',
+    best: r.best && r.bestCheckpointPath ? { ...r.best, path: r.bestCheckpointPath } : null,
   }
 }
 
@@ -98,6 +100,7 @@ export class TrainingService implements CheckpointRuns {
       if (!r || !isSafeId(r.runId)) continue
       r.train ??= null // records written before these fields
       r.elapsedSeconds ??= 0
+      r.best ??= null
       if (r.status === 'running' || r.status === 'paused') {
         r.status = 'interrupted'
         r.error = { code: 'APP_STOPPED', message: 'the app stopped while this run was training', hint: this.resumeHint(r) }
@@ -132,7 +135,7 @@ export class TrainingService implements CheckpointRuns {
     const name = o.name === undefined ? `${datasetId} ${new Date().toISOString().slice(0, 16).replace('T', ' ')}` : string(o.name, 'name', 200)
     const r: RunRecord = {
       runId, name, datasetId, checkpointId: runId, status: 'running', createdAt: new Date().toISOString(),
-      model: null, train: null, params: null, lastSavedStep: null, elapsedSeconds: 0,
+      model: null, train: null, params: null, lastSavedStep: null, best: null, elapsedSeconds: 0,
       metrics: { step: 0, steps: train.steps ?? 2000, trainLoss: null, valLoss: null, tokensPerSec: null },
       dataPath, checkpointPath: join(this.paths.checkpoints, `${runId}.bin`),
     }
@@ -231,6 +234,15 @@ export class TrainingService implements CheckpointRuns {
     })
     this.runs.delete(runId)
     this.histories.delete(runId)
+  }
+
+  /** The run's best checkpoint was deleted (checkpoints.remove): its record forgets it. */
+  async forgetBest(runId: string): Promise<void> {
+    const r = this.runs.get(runId)
+    if (!r) return
+    r.best = null
+    delete r.bestCheckpointPath
+    await this.persist(r)
   }
 
   /** Writes every run's pending history (the back end is closing). */
@@ -333,6 +345,14 @@ export class TrainingService implements CheckpointRuns {
         break
       }
       case 'saved':
+        if (e.reason === 'best') {
+          // the run's own checkpoint is untouched: only its best weights beside it are new
+          r.best = { step: e.step, valLoss: e.valLoss ?? r.metrics.valLoss ?? 0 }
+          r.bestCheckpointPath = e.path
+          this.bus.emit('training.onEvent', { runId, type: 'saved', step: e.step, reason: e.reason, valLoss: r.best.valLoss })
+          void this.persist(r).catch(() => {})
+          break
+        }
         r.lastSavedStep = e.step
         delete r.saveError
         this.bus.emit('training.onEvent', { runId, type: 'saved', step: e.step, reason: e.reason })

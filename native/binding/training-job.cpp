@@ -32,6 +32,7 @@ struct TrainEvent {
     SaveFailure failure;
     std::string path, reason, text;
     int step = 0;
+    float val_loss = -1;  // SAVED for the best checkpoint: its val loss
 };
 
 class TrainWorker : public Napi::AsyncProgressQueueWorker<TrainEvent> {
@@ -69,6 +70,15 @@ public:
         r.Set("steps", result_.steps);
         r.Set("checkpointPath", result_.saved ? Napi::Value(Napi::String::New(env, req_.session.save_path)) : env.Null());
         r.Set("valLoss", result_.val_loss >= 0 ? Napi::Value(Napi::Number::New(env, result_.val_loss)) : env.Null());
+        if (result_.best.step >= 0) {
+            Napi::Object best = Napi::Object::New(env);
+            best.Set("path", best_checkpoint_path(req_.session.save_path));
+            best.Set("step", result_.best.step);
+            best.Set("valLoss", result_.best.val_loss);
+            r.Set("best", best);
+        } else {
+            r.Set("best", env.Null());
+        }
         deferred_.Resolve(r);
         on_event_.Reset();
     }
@@ -116,6 +126,7 @@ private:
                 o.Set("path", e.path);
                 o.Set("step", e.step);
                 o.Set("reason", e.reason);
+                if (e.val_loss >= 0) o.Set("valLoss", e.val_loss);
                 break;
             case TrainEvent::SAVE_FAILED: {
                 const SaveFailure & f = e.failure;
@@ -189,8 +200,9 @@ private:
             send(std::move(e));
         };
         ev.saved = [&](const std::string & path, int step, const std::string & reason) {
-            last_saved_step_ = step;
             TrainEvent e;
+            if (reason == "best") e.val_loss = session.best().val_loss;  // a file beside the run's checkpoint
+            else last_saved_step_ = step;
             e.kind = TrainEvent::SAVED;
             e.path = path, e.step = step, e.reason = reason;
             send(std::move(e));

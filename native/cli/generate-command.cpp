@@ -114,6 +114,9 @@ int cmd_info(const CliOptions & o) {
                     ck.train.config.steps, ck.train.config.batch_size, ck.train.config.lr);
     else
         std::printf("training state: none (weights only)\n");
+    if (ck.best.step >= 0)
+        std::printf("best val loss: %.4f after step %d%s\n", ck.best.val_loss, ck.best.step,
+                    ck.has_train_state ? " (the run's best so far, kept in its best checkpoint)" : "");
     return 0;
 }
 

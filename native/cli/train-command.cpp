@@ -114,7 +114,7 @@ static void print_start(const SessionStart & s, const std::string & source, CliM
 }
 
 static const char * cli_reason(const std::string & reason) {
-    return reason == "finished" ? "done" : reason == "stopped" ? "interrupted" : reason.c_str();
+    return reason == "finished" ? "done" : reason == "stopped" ? "interrupted" : reason == "best" ? "best val loss so far" : reason.c_str();
 }
 
 int run_training(const CliOptions & o, const std::string & text, const std::string & source, LoadedModel * out) {
@@ -170,7 +170,8 @@ int run_training(const CliOptions & o, const std::string & text, const std::stri
     ev.save_failed = [&](const SaveFailure & f) {
         if (f.reason == "stopped") note_stop(f.step);
         std::fflush(stdout);
-        std::fprintf(stderr, "warning: could not save %s after step %d (%s): %s\n", save_path.c_str(), f.step,
+        std::fprintf(stderr, "warning: could not save %s after step %d (%s): %s\n",
+                     (f.reason == "best" ? best_checkpoint_path(save_path) : save_path).c_str(), f.step,
                      cli_reason(f.reason), f.message.c_str());
         if (!f.hint.empty()) std::fprintf(stderr, "HINT: %s\n", f.hint.c_str());
         if (f.reason == "autosave")
@@ -200,6 +201,9 @@ int run_training(const CliOptions & o, const std::string & text, const std::stri
         return 130;
     }
     if (res.val_loss >= 0) std::printf("final val loss %.4f\n", res.val_loss);
+    if (res.best.step >= 0)
+        std::printf("best val loss %.4f after step %d, kept in %s\n", res.best.val_loss, res.best.step,
+                    best_checkpoint_path(save_path).c_str());
     if (out) {
         out->model = std::move(session.model());
         out->tokenizer = session.tokenizer();

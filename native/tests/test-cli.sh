@@ -31,6 +31,12 @@ SMALL="--preset micro --batch_size 4 --eval_interval 10 --eval_batches 2 --log_i
 # --- the original README's flags
 expect "--train --data --steps --save_checkpoint" 0 "saved $W/m.bin after step 20 (done)" -- \
   $MG --train --data "$D" --steps 20 $SMALL --save_checkpoint "$W/m.bin"
+out=$($MG --info --checkpoint "$W/m.best.bin" 2>&1)
+grep -q "^best val loss: [0-9.]* after step [0-9]*$" <<<"$out" && grep -qF "training state: none" <<<"$out" \
+  && ok "the best checkpoint beside it holds its weights and mark" || fail "--info of the best checkpoint: $out"
+expect "the run's checkpoint carries its best so far" 0 "the run's best so far" -- $MG --info --checkpoint "$W/m.bin"
+expect "training ends naming the best weights and where they are" 0 "kept in $W/b.best.bin" -- \
+  $MG --train --data "$D" --steps 10 $SMALL --save_checkpoint "$W/b.bin"
 expect "training prints step, loss, val, lr, tok/s, ETA" 0 "| val " -- \
   $MG --train --data "$D" --steps 10 $SMALL
 out=$($MG --train --data "$D" --steps 10 $SMALL 2>&1)

@@ -6,8 +6,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include <chrono>
 #include <fstream>
+#include <map>
 #include <thread>
 #include <tuple>
 
@@ -23,6 +26,10 @@ using namespace mg;
 static std::string g_dir;
 
 static bool exists(const std::string & p) { return access(p.c_str(), F_OK) == 0; }
+static uint64_t file_size(const std::string & p) {
+    struct stat st;
+    return ::stat(p.c_str(), &st) == 0 ? uint64_t(st.st_size) : 0;
+}
 static void sh(const std::string & cmd) {
     if (std::system(cmd.c_str()) != 0) std::printf("  (command failed: %s)\n", cmd.c_str());
 }
@@ -166,7 +173,7 @@ static void test_autosave_failure() {
     for (auto & l : log) got += l + "; ";
     std::printf("  autosave failure: %s\n", got.c_str());
     EXPECT_MSG(got == "saved 2 autosave; failed 4 autosave SAVE_TARGET retry next 6; saved 6 autosave; saved 8 autosave; "
-                      "saved 10 finished; ",
+                      "saved 10 best; saved 10 finished; ",
                "events: %s", got.c_str());
     EXPECT(held_during_failure == 2);
     EXPECT(!r.stopped && r.saved && checkpoint_load(path).train.step == 10);
@@ -188,6 +195,7 @@ static void test_final_save() {
             if (st.step == 6) broken();
         };
         ev.save_failed = [&](const SaveFailure & f) {
+            if (f.reason == "best") return;  // the best checkpoint fails beside it, once (test_best)
             failures++;
             retry_flags &= f.reason == "finished" && f.code == errc::kSaveTarget && f.retry_in_seconds == 0.05;
             retry_flags &= f.will_retry;
@@ -244,12 +252,14 @@ static void test_full_disk() {
             if (st.step == 3) fill(bytes / 2);
             if (st.step == 5) sh("rm -f " + filler);
         };
-        ev.saved = [&](const std::string &, int step, const std::string &) { got += "saved " + std::to_string(step) + "; "; };
+        ev.saved = [&](const std::string &, int step, const std::string & reason) {
+            got += "saved " + std::to_string(step) + (reason == "best" ? " best" : "") + "; ";
+        };
         ev.save_failed = [&](const SaveFailure & f) { got += "failed " + std::to_string(f.step) + " " + f.code + "; "; };
         s.run(control, ev);
     }  // the session's lock file is closed: the mount is not busy
     std::printf("  full disk (%s checkpoint on a 4 MB tmpfs): %s\n", format_bytes(bytes).c_str(), got.c_str());
-    EXPECT_MSG(got == "saved 2; failed 4 DISK_FULL; saved 6; saved 8; ", "events: %s", got.c_str());
+    EXPECT_MSG(got == "saved 2; failed 4 DISK_FULL; saved 6; saved 8 best; saved 8; ", "events: %s", got.c_str());
     EXPECT(!exists(checkpoint_temp_path(path, getpid())));
     sh("umount " + mnt);
 }
@@ -351,6 +361,112 @@ static void test_samples() {
     EXPECT_CODE(TrainingSession s(bad), errc::kBadRequest, "sample_tokens");
 }
 
+// The best weights are kept: after every evaluation that lowers the val loss, and only then, a
+// weights-only checkpoint beside the run's (names.bin -> names.best.bin) holds the weights of that
+// step and its mark; the run's own checkpoint carries the best so far, so a resumed run goes on
+// beating it rather than starting over. A tiny text overfits, so later evaluations get worse.
+static void test_best() {
+    const int kSteps = 300;
+    const std::string path = g_dir + "/over.bin", best = g_dir + "/over.best.bin";
+    EXPECT(best_checkpoint_path(path) == best && best_checkpoint_path(g_dir + "/x") == g_dir + "/x.best");
+    auto request = [&](int steps) {
+        TrainRequest r = small_request(path, steps, 0);
+        r.text = synthetic_corpus(1500, 3);
+        r.model.embed_dim = 64, r.model.hidden_dim = 256;  // room to learn 1,350 characters by heart
+        r.train.batch_size = 8, r.train.eval_interval = 10, r.train.eval_batches = 4, r.train.lr = 1e-2f, r.train.warmup_steps = 5;
+        return r;
+    };
+    struct Seen {
+        std::vector<std::pair<int, float>> evals;   // step, val loss
+        std::vector<int> best_saves;
+        std::map<int, std::vector<float>> weights;  // at each evaluation
+    };
+    auto run = [&](TrainingSession & s, Seen & seen) {
+        TrainControl control;
+        TrainingEvents ev;
+        ev.step = [&](const StepStats & st) {
+            if (st.val_loss < 0) return;
+            seen.evals.push_back({st.step, st.val_loss});
+            seen.weights[st.step] = s.model().params;
+        };
+        ev.saved = [&](const std::string & p, int step, const std::string & reason) {
+            if (reason == "best") {
+                EXPECT(p == best);
+                seen.best_saves.push_back(step);
+            }
+        };
+        return s.run(control, ev);
+    };
+    // what the rule says: a save at each new minimum, the mark at the lowest
+    auto expected = [](const std::vector<std::pair<int, float>> & evals, BestMark from) {
+        std::vector<int> saves;
+        for (auto [step, val] : evals)
+            if (from.step < 0 || val < from.val_loss) saves.push_back(step), from = {step, val};
+        return std::make_pair(saves, from);
+    };
+
+    Seen first;
+    SessionResult res;
+    {
+        TrainingSession s(request(kSteps));
+        EXPECT(s.trainer().state().step == 0 && s.best().step < 0);
+        res = run(s, first);
+    }
+    auto [saves, mark] = expected(first.evals, {});
+    int worse = 0;  // evaluations after the best one: all worse, by definition of the best
+    for (auto [step, val] : first.evals) worse += step > mark.step;
+    std::printf("  best: %zu evaluations, best val %.4f at step %d, then %d worse ones to %.4f at step %d; %zu best saves\n",
+                first.evals.size(), mark.val_loss, mark.step, worse, first.evals.back().second, first.evals.back().first,
+                first.best_saves.size());
+    EXPECT_MSG(first.best_saves == saves, "%zu best saves, wanted %zu", first.best_saves.size(), saves.size());
+    EXPECT_MSG(worse >= 3, "the run did not overfit (best at step %d of %d): the test shows nothing", mark.step, kSteps);
+    EXPECT(res.best.step == mark.step && res.best.val_loss == mark.val_loss);
+    Checkpoint kept = checkpoint_load(best);
+    EXPECT(!kept.has_train_state && kept.best.step == mark.step && kept.best.val_loss == mark.val_loss);
+    EXPECT_MSG(kept.params == first.weights[mark.step], "the best checkpoint does not hold step %d's weights", mark.step);
+    EXPECT(kept.params != first.weights[kSteps]);  // the latest is elsewhere
+    Checkpoint latest = checkpoint_load(path);
+    EXPECT(latest.train.step == kSteps && latest.best.step == mark.step && latest.best.val_loss == mark.val_loss);
+    EXPECT(file_size(best) == checkpoint_file_bytes(kept.config, kept.tokenizer.chars().size(), false, true));
+    EXPECT(file_size(path) == checkpoint_file_bytes(latest.config, latest.tokenizer.chars().size(), true, true));
+
+    // resumed: it starts from the mark and saves only what beats it
+    TrainRequest more = request(kSteps + 60);
+    more.init_from = path, more.resume = true, more.steps = kSteps + 60;
+    Seen second;
+    {
+        TrainingSession s(more);
+        EXPECT(s.best().step == mark.step);
+        res = run(s, second);
+    }
+    auto [saves2, mark2] = expected(second.evals, mark);
+    EXPECT(second.best_saves == saves2 && res.best.step == mark2.step);
+    EXPECT(checkpoint_load(best).best.step == mark2.step);
+
+    // a new run from the checkpoint (not a resume) has its own best
+    TrainRequest again = request(20);
+    again.init_from = path;
+    {
+        TrainingSession fresh(again);
+        EXPECT(fresh.best().step < 0);
+    }
+
+    // a best save that fails is said, and the run goes on to finish and save its checkpoint
+    sh("rm -f " + best + " && mkdir " + best);
+    Seen third;
+    std::vector<std::string> failed;
+    {
+        TrainingSession s(request(20));
+        TrainControl control;
+        TrainingEvents ev;
+        ev.save_failed = [&](const SaveFailure & f) { failed.push_back(f.reason + " " + f.code + (f.will_retry ? " retry" : "")); };
+        res = s.run(control, ev);
+    }
+    EXPECT_MSG(!failed.empty() && failed[0] == "best SAVE_TARGET", "failures: %s", failed.empty() ? "none" : failed[0].c_str());
+    EXPECT(!res.stopped && res.saved && res.best.step < 0 && checkpoint_load(path).train.step == 20);
+    sh("rm -rf " + best);
+}
+
 int main() {
     char tmpl[] = "/tmp/mg-test-session-XXXXXX";
     g_dir = mkdtemp(tmpl);
@@ -362,6 +478,7 @@ int main() {
     test_memory_and_resume();
     test_pause();
     test_samples();
+    test_best();
     sh("umount " + g_dir + "/tmpfs 2>/dev/null; rm -rf " + g_dir);
     return mgtest::finish("test-session");
 }

@@ -94,11 +94,13 @@ test('download, pick micro, train and watch, pause, resume, stop, restart, conti
   await expect(status).toHaveText('Finished', { timeout: 60_000 })
   await expect.poll(() => chartPoints(page)).toBe(100)
   await expect(page.locator('[data-readout="step"]')).toHaveText('100 / 100')
+  await expect(page.locator('[data-readout="best"]')).toHaveText(/^\d+\.\d+ at step \d+$/) // its best weights, kept beside it
 
   // talk to it: a completion streams, Esc stops it; a short one runs to its max tokens
   await page.keyboard.press('Control+4')
   await expect(page.getByRole('heading', { level: 1, name: 'Generate' })).toBeVisible()
   await expect(page.getByRole('combobox', { name: 'Model' })).toHaveValue(runDir!)
+  await expect(page.locator(`option[value="${runDir}.best"]`)).toHaveText(/ · best$/) // offered beside the run's own
   await page.getByRole('textbox', { name: 'Prompt' }).fill('ma')
   await page.getByRole('textbox', { name: 'Max tokens' }).fill('1000000')
   await page.getByRole('textbox', { name: 'Prompt' }).press('Control+Enter')

@@ -229,6 +229,15 @@ Checkpoint checkpoint_read(std::FILE * f, uint64_t size, const std::string & nam
             after_config();
             if (ck.has_train_state) damaged(name, "section TRST appears twice");
             read_train_state(r, len, n, ck);
+        } else if (!std::memcmp(tag, "BEST", 4)) {
+            if (ck.best.step >= 0) damaged(name, "section BEST appears twice");
+            if (len != kBestBytes) damaged(name, "section BEST has the wrong size");
+            const int32_t step = r.pod<int32_t>();
+            const float val = r.pod<float>();
+            if (step < 0 || !std::isfinite(val) || val < 0)
+                damaged(name, "its best mark (step " + std::to_string(step) + ", val loss " + std::to_string(val) +
+                                  ") is out of range");
+            ck.best = {step, val};
         } else {
             r.skip(len);  // a section from a later minor revision
         }

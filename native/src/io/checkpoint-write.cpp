@@ -15,14 +15,22 @@
 
 namespace mg {
 
-uint64_t checkpoint_file_bytes(const ModelConfig & config, size_t vocab_chars, bool with_train_state) {
+uint64_t checkpoint_file_bytes(const ModelConfig & config, size_t vocab_chars, bool with_train_state, bool with_best) {
     const uint64_t n = gpt_count_params(config);
     uint64_t bytes = kHeaderBytes;
     bytes += kSectionHead + kConfBytes;
     bytes += kSectionHead + 8 + uint64_t(vocab_chars) * 4;
     bytes += kSectionHead + n * 4;
     if (with_train_state) bytes += kSectionHead + kTrainFixedBytes + 2 * n * 4;
+    if (with_best) bytes += kSectionHead + kBestBytes;
     return bytes + 8;  // the checksum
+}
+
+std::string best_checkpoint_path(const std::string & path) {
+    const std::string ext = ".bin";
+    if (path.size() > ext.size() && path.compare(path.size() - ext.size(), ext.size(), ext) == 0)
+        return path.substr(0, path.size() - ext.size()) + ".best.bin";
+    return path + ".best";
 }
 
 // A failed write as an error whose code says what the user can do about it.
@@ -83,10 +91,10 @@ static void fsync_dir_of(const std::string & path) {
 }
 
 void checkpoint_save(const std::string & path, const GPT & model, const Tokenizer & tokenizer,
-                     const TrainState * train) {
+                     const TrainState * train, const BestMark * best) {
     const size_t n = model.num_params;
     const auto & chars = tokenizer.chars();
-    const uint64_t payload = checkpoint_file_bytes(model.config, chars.size(), train) - kHeaderBytes - 8;
+    const uint64_t payload = checkpoint_file_bytes(model.config, chars.size(), train, best) - kHeaderBytes - 8;
     remove_stale_temp_files(path, false);
 
     std::string tmp = checkpoint_temp_path(path, ::getpid());
@@ -106,6 +114,11 @@ void checkpoint_save(const std::string & path, const GPT & model, const Tokenize
         w.section("WGHT", n * 4);
         w.bytes(model.params.data(), n * 4);
         if (train) write_train(w, *train, n);
+        if (best) {
+            w.section("BEST", kBestBytes);
+            w.pod(int32_t(best->step));
+            w.pod(best->val_loss);
+        }
         uint64_t sum = w.hash.digest();
         w.bytes(&sum, 8);
         if (std::fflush(f) != 0 || ::fsync(fileno(f)) != 0) throw_save_error("cannot write checkpoint", path, errno);

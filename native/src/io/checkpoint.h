@@ -4,6 +4,8 @@
 //              CONF  model config        VOCB  tokenizer code points
 //              WGHT  float32 parameters in the flat layout of model/gpt.h
 //              TRST  (optional) training config, step, RNG, data fingerprint, AdamW m and v
+//              BEST  (optional) a best val loss and its step: in a run's checkpoint the run's best
+//                    so far (what a resumed run has to beat), in a best checkpoint its own
 //   trailer  u64 checksum (core/hash.h) of every byte before it
 // CONF comes first, so the reader knows every size before it allocates. Readers skip sections
 // they do not know, so a version can grow without breaking older files.
@@ -26,22 +28,36 @@ inline constexpr uint32_t kCheckpointVersion = 1;
 
 struct GPT;
 
+// The lowest val loss a run has reached, and after which step. step -1: none yet.
+struct BestMark {
+    int step = -1;
+    float val_loss = 0;
+};
+
 struct Checkpoint {
     ModelConfig config;
     Tokenizer tokenizer;
     std::vector<float> params;
     bool has_train_state = false;
     TrainState train;
+    BestMark best;  // step -1 when the file has no BEST section
 };
 
 // The exact size of the file checkpoint_save writes for a model of this config with this many
-// vocabulary characters (not counting the special tokens), with or without training state.
-uint64_t checkpoint_file_bytes(const ModelConfig & config, size_t vocab_chars, bool with_train_state);
+// vocabulary characters (not counting the special tokens), with or without training state and a
+// best mark.
+uint64_t checkpoint_file_bytes(const ModelConfig & config, size_t vocab_chars, bool with_train_state,
+                               bool with_best = false);
 
-// train may be null (weights only). Throws mg::error (with the OS reason and a code: DISK_FULL,
-// SAVE_TARGET or SAVE_FAILED) if the write fails; the target is then untouched.
+// train may be null (weights only), and best too (no BEST section). Throws mg::error (with the OS
+// reason and a code: DISK_FULL, SAVE_TARGET or SAVE_FAILED) if the write fails; the target is
+// then untouched.
 void checkpoint_save(const std::string & path, const GPT & model, const Tokenizer & tokenizer,
-                     const TrainState * train);
+                     const TrainState * train, const BestMark * best = nullptr);
+
+// Where a run that saves to `path` keeps its best checkpoint (the weights with the lowest val
+// loss so far): names.bin -> names.best.bin; a path without .bin gets .best appended.
+std::string best_checkpoint_path(const std::string & path);
 // Validates everything before returning: magic, version, size, checksum, then every field
 // (the limits of model/limits.h, sizes against the config, Unicode scalar values, finite
 // weights and optimizer moments, the training state's ranges). A file that fails is an

@@ -128,6 +128,7 @@ TrainingSession::TrainingSession(TrainRequest request) : req_(std::move(request)
             }
             tc = state->config;
             if (same_file(r.init_from, r.save_path)) last_saved_step_ = state->step;
+            best_ = ck.best;  // the same run goes on: its best so far is what to beat
             resident = uint64_t(ck.params.size() + state->m.size() + state->v.size()) * sizeof(float);
         } else {
             ck.train = TrainState{};  // a new run on these weights: the old moments are not needed
@@ -153,8 +154,10 @@ TrainingSession::TrainingSession(TrainRequest request) : req_(std::move(request)
 
     // pre-flight: room for every save, then memory for the whole run, before allocating it
     if (saving) {
-        start_.checkpoint_bytes = checkpoint_file_bytes(mc, tokenizer_.chars().size(), true);
-        checkpoint_check_room(r.save_path, start_.checkpoint_bytes);
+        start_.checkpoint_bytes = checkpoint_file_bytes(mc, tokenizer_.chars().size(), true, true);
+        start_.best_path = best_checkpoint_path(r.save_path);
+        const uint64_t best_bytes = checkpoint_file_bytes(mc, tokenizer_.chars().size(), false, true);
+        checkpoint_check_room(r.save_path, start_.checkpoint_bytes + best_bytes);
     }
     start_.memory = plan_training_memory(mc, tc, text_bytes, tokens_.size());
     resident += start_.memory.data;  // read and tokenized already
@@ -184,6 +187,7 @@ TrainingSession::TrainingSession(TrainRequest request) : req_(std::move(request)
     start_.steps = trainer_->config().steps;
     start_.train = trainer_->config();
     start_.save_path = r.save_path;
+    start_.best = best_;
 }
 
 TrainingSession::~TrainingSession() = default;
@@ -206,7 +210,7 @@ std::string TrainingSession::sample_text() const {
 bool TrainingSession::save(const char * reason, const TrainingEvents & ev, SaveFailure * failure) {
     const int step = trainer_->state().step;
     try {
-        checkpoint_save(req_.save_path, model_, tokenizer_, &trainer_->state());
+        checkpoint_save(req_.save_path, model_, tokenizer_, &trainer_->state(), best_.step >= 0 ? &best_ : nullptr);
     } catch (const error & e) {
         *failure = {step, reason, e.code.empty() ? errc::kSaveFailed : e.code, e.message, e.hint, true, 0, 0};
         return false;
@@ -217,6 +221,24 @@ bool TrainingSession::save(const char * reason, const TrainingEvents & ev, SaveF
     last_saved_step_ = step;
     if (ev.saved) ev.saved(req_.save_path, step, reason);
     return true;
+}
+
+// Weights only (the run's checkpoint holds the optimizer state), with their own mark. A failed
+// best save costs nothing but that save: the run goes on, and the next lower loss tries again.
+void TrainingSession::save_best(const StepStats & s, const TrainingEvents & ev) {
+    const BestMark mark{s.step, s.val_loss};
+    try {
+        checkpoint_save(start_.best_path, model_, tokenizer_, nullptr, &mark);
+    } catch (const error & e) {
+        if (ev.save_failed)
+            ev.save_failed({s.step, "best", e.code.empty() ? errc::kSaveFailed : e.code, e.message, e.hint, false, 0, 0});
+        return;
+    } catch (const std::bad_alloc &) {
+        if (ev.save_failed) ev.save_failed({s.step, "best", errc::kOutOfMemory, "out of memory while saving", "", false, 0, 0});
+        return;
+    }
+    best_ = mark;
+    if (ev.saved) ev.saved(start_.best_path, s.step, "best");
 }
 
 SessionResult TrainingSession::run(TrainControl & control, const TrainingEvents & ev) {
@@ -235,6 +257,7 @@ SessionResult TrainingSession::run(TrainControl & control, const TrainingEvents 
         StepStats s = trainer_->step();
         if (s.val_loss >= 0) res.val_loss = s.val_loss;
         if (ev.step) ev.step(s);
+        if (saving && s.val_loss >= 0 && (best_.step < 0 || s.val_loss < best_.val_loss)) save_best(s, ev);
         if (control.stops() > 0) break;
         if (ev.sample && req_.sample_interval > 0 && s.step % req_.sample_interval == 0) {
             bool sampled = true;
@@ -260,6 +283,7 @@ SessionResult TrainingSession::run(TrainControl & control, const TrainingEvents 
     }
     res.stopped = !trainer_->done();
     res.step = trainer_->state().step;
+    res.best = best_;
     if (!saving) return res;
 
     // The final save: the run's result. Retry until it works or the job is stopped again.

@@ -5,6 +5,8 @@
 //   - checks before allocating: the save target, the room on its disk for a checkpoint of the
 //     exact size, and the memory the run needs against what the machine has,
 //   - runs the steps, pausing and stopping on request, autosaving every save_interval steps,
+//   - keeps the best weights: after every evaluation that lowers the val loss, a weights-only
+//     checkpoint at best_checkpoint_path(save path), so an overfitting run keeps its best,
 //   - every sample_interval steps samples a short text from the live weights (a preview of what
 //     the model writes now), without touching the run's state,
 //   - keeps training when an autosave fails (the previous checkpoint stays; the next interval
@@ -22,6 +24,7 @@
 #include <vector>
 
 #include "io/checkpoint-lock.h"
+#include "io/checkpoint.h"
 #include "model/gpt.h"
 #include "tokenizer/tokenizer.h"
 #include "train/config.h"
@@ -81,11 +84,13 @@ struct SessionStart {
     uint64_t memory_available = 0; // 0 = unknown
     uint64_t checkpoint_bytes = 0; // per save; 0 without a save path
     std::string save_path;
+    std::string best_path;         // the best checkpoint beside it; empty without a save path
+    BestMark best;                 // a resumed run's best so far (step -1: none)
 };
 
 struct SaveFailure {
     int step = 0;
-    std::string reason;            // autosave | finished | stopped
+    std::string reason;            // autosave | finished | stopped | best
     std::string code, message, hint;
     bool will_retry = true;
     double retry_in_seconds = 0;   // final saves: the pause before the next attempt; 0 for autosaves
@@ -96,6 +101,7 @@ struct TrainingEvents {
     std::function<void(const SessionStart &)> started;
     std::function<void(const StepStats &)> step;
     std::function<void(int step, const std::string & text)> sample;  // after the step it follows
+    // reason: autosave | finished | stopped (the run's checkpoint), best (the best checkpoint)
     std::function<void(const std::string & path, int step, const std::string & reason)> saved;
     std::function<void(const SaveFailure &)> save_failed;
     std::function<void(int step)> paused, resumed;
@@ -106,6 +112,7 @@ struct SessionResult {
     int step = 0, steps = 0;
     bool saved = false;            // a checkpoint of this job was written
     float val_loss = -1;           // the last evaluation; < 0 when none
+    BestMark best;                 // the lowest val loss and its step, saved at start.best_path
 };
 
 class TrainingSession {
@@ -126,6 +133,7 @@ public:
     const Tokenizer & tokenizer() const { return tokenizer_; }
     const Trainer & trainer() const { return *trainer_; }
     int last_saved_step() const { return last_saved_step_; }  // -1: the file holds no step of this run
+    const BestMark & best() const { return best_; }
 
     // A preview of the model as it is now: sample_tokens characters after a line start, at
     // temperature 0.8, seeded by the run's seed and the step (the same run shows the same text).
@@ -133,6 +141,7 @@ public:
 
 private:
     bool save(const char * reason, const TrainingEvents & events, SaveFailure * failure);
+    void save_best(const StepStats & s, const TrainingEvents & events);
 
     TrainRequest req_;
     CheckpointLock lock_;
@@ -142,6 +151,7 @@ private:
     std::unique_ptr<Trainer> trainer_;
     SessionStart start_;
     int last_saved_step_ = -1;
+    BestMark best_;
 };
 
 }  // namespace mg

@@ -74,6 +74,11 @@ export const useTrainingStore = defineStore('training', () => {
         version.value++
         break
       case 'saved':
+        if (e.reason === 'best') {
+          // the best weights beside the checkpoint: the run's own checkpoint is as it was
+          patch(e.runId, (r) => ({ ...r, best: { step: e.step, valLoss: e.valLoss ?? r.metrics.valLoss ?? 0 } }))
+          break
+        }
         patch(e.runId, (r) => {
           const { saveError: _cleared, ...rest } = r
           return { ...rest, lastSavedStep: e.step }

@@ -128,12 +128,12 @@ describe('back end', () => {
 
   it('keeps training when an autosave fails, says so, and saves again once the folder is back', async () => {
     const run = await backend.handlers.training.start({ datasetId, name: 'unsaved', model: tinyModel, train: { ...tinyTrain, steps: 1_000_000 } })
-    await waitFor(() => ofRun(run.runId).find((e) => e.type === 'saved'), 'the first autosave')
+    await waitFor(() => ofRun(run.runId).find((e) => e.type === 'saved' && e.reason === 'autosave'), 'the first autosave')
     // the checkpoints folder becomes a file: every save into it fails (as root, chmod would not)
     const folder = join(root, 'checkpoints')
     renameSync(folder, `${folder}.away`)
     writeFileSync(folder, 'in the way')
-    const failed = await waitFor(() => ofRun(run.runId).find((e) => e.type === 'saveFailed'), 'a failed autosave')
+    const failed = await waitFor(() => ofRun(run.runId).find((e) => e.type === 'saveFailed' && e.reason === 'autosave'), 'a failed autosave')
     expect(failed).toMatchObject({ type: 'saveFailed', willRetry: true, error: { message: expect.stringContaining('checkpoint') } })
     // (the record holds the latest failure: autosaves every 5 steps keep failing meanwhile)
     expect((await backend.handlers.training.list()).find((r) => r.runId === run.runId))
@@ -143,7 +143,7 @@ describe('back end', () => {
     rmSync(folder)
     renameSync(`${folder}.away`, folder)
     const savedAgain = ofRun(run.runId).length
-    await waitFor(() => ofRun(run.runId).slice(savedAgain).find((e) => e.type === 'saved'), 'the next autosave')
+    await waitFor(() => ofRun(run.runId).slice(savedAgain).find((e) => e.type === 'saved' && e.reason === 'autosave'), 'the next autosave')
     const listed = (await backend.handlers.training.list()).find((r) => r.runId === run.runId)!
     expect(listed.saveError).toBeUndefined()
     await backend.handlers.training.stop({ runId: run.runId })

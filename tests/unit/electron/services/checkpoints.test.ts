@@ -114,6 +114,37 @@ describe('checkpoints', () => {
     })
   })
 
+  describe('the best checkpoint', () => {
+    it('is listed after its run\'s own, runs generation, chat and evaluation, and is deleted alone or with the run', async () => {
+      const run = await trainedRun(backend, events, words, 40, 'kept')
+      expect(run.best).not.toBeNull()
+      const best = run.best!
+      const mine = (await backend.handlers.checkpoints.list()).filter((c) => c.runId === run.runId)
+      expect(mine.map((c) => [c.id, c.variant, c.name])).toEqual([[run.checkpointId, 'latest', 'kept'], [`${run.checkpointId}.best`, 'best', 'kept · best']])
+      const [latest, kept] = mine as [typeof mine[0], typeof mine[0]]
+      expect(kept).toMatchObject({ trainedSteps: best.step, valLoss: best.valLoss, path: latest.path.replace(/\.bin$/, '.best.bin') })
+      expect(best.step).toBeLessThanOrEqual(40)
+      // the lowest of the run's evaluations, at its step
+      const vals = training.flatMap((e) => (e.runId === run.runId && e.type === 'step' && e.point.valLoss !== null ? [[e.point.step, e.point.valLoss] as const] : []))
+      const lowest = vals.reduce((a, b) => (b[1] < a[1] ? b : a))
+      expect([best.step, best.valLoss]).toEqual([lowest[0], expect.closeTo(lowest[1], 5)])
+
+      const g = await backend.handlers.generation.start({ checkpointId: kept.id, prompt: 'the ', maxTokens: 10 })
+      expect(await ended(g.generationId)).toMatchObject({ type: 'done', result: { tokens: 10 } })
+      const q = await backend.handlers.checkpoints.evaluatePasses({ checkpointId: kept.id, maxPasses: 1 })
+      expect(q).toMatchObject({ checkpointId: kept.id, cached: false })
+      expect(existsSync(qualityFile(kept.path))).toBe(true)
+
+      await backend.handlers.checkpoints.remove({ id: kept.id }) // the best alone: the run and its checkpoint stay
+      expect(existsSync(kept.path) || existsSync(qualityFile(kept.path))).toBe(false)
+      expect(existsSync(latest.path)).toBe(true)
+      expect((await backend.handlers.checkpoints.list()).filter((c) => c.runId === run.runId).map((c) => c.id)).toEqual([run.checkpointId])
+      expect((await backend.handlers.training.list()).find((r) => r.runId === run.runId)?.best).toBeNull()
+      await expect(backend.handlers.generation.start({ checkpointId: kept.id, prompt: '' })).rejects.toMatchObject({ code: 'NOT_FOUND' })
+      await backend.handlers.checkpoints.remove({ id: latest.id })
+    })
+  })
+
   describe('deleting', () => {
     it('is refused while training writes the checkpoint', async () => {
       const run = await backend.handlers.training.start({ datasetId: words, name: 'long', model: tinyModel, train: { ...tinyTrain, steps: 100_000 } })
@@ -153,8 +184,9 @@ describe('checkpoints', () => {
       expect(existsSync(qualityFile(ck.path))).toBe(true)
 
       await backend.handlers.checkpoints.remove({ id: ck.id })
-      expect(existsSync(ck.path) || existsSync(qualityFile(ck.path))).toBe(false)
-      expect((await backend.handlers.checkpoints.list()).map((c) => c.id)).toEqual([other.id])
+      expect(existsSync(ck.path) || existsSync(qualityFile(ck.path)) || existsSync(ck.path.replace(/\.bin$/, '.best.bin'))).toBe(false)
+      const left = (await backend.handlers.checkpoints.list()).filter((c) => c.runId === ck.id || c.runId === other.id)
+      expect(left.map((c) => c.id)).toEqual([other.id, `${other.id}.best`]) // the doomed run's best went with it
       expect((await backend.handlers.chats.list()).map((c) => c.title).sort()).toEqual(['Quiet', 'Talk'])
       expect((await backend.handlers.chats.get({ id: chat.id })).messages.map((m) => m.role)).toEqual(['user', 'assistant'])
       await expect(backend.handlers.chats.reply({ chatId: idle.id, message: 'hello' })).rejects.toMatchObject({

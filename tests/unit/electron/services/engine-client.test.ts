@@ -52,7 +52,9 @@ describe('engine host', () => {
       expect(s.lr).toBeGreaterThan(0)
     }
     expect(steps.filter((s) => s.type === 'step' && s.valLoss !== null)).toHaveLength(2) // eval every 10
-    expect(ev.find((e) => e.type === 'saved')).toMatchObject({ step: 20, reason: 'finished' })
+    expect(ev.find((e) => e.type === 'saved' && e.reason !== 'best')).toMatchObject({ step: 20, reason: 'finished' })
+    // the best weights beside it, after each evaluation that lowered the val loss (the first always does)
+    expect(ev.find((e) => e.type === 'saved' && e.reason === 'best')).toMatchObject({ step: 10, path: expect.stringMatching(/\.best\.bin$/), valLoss: expect.any(Number) })
     expect(ev.at(-1)).toMatchObject({ type: 'finished', step: 20, checkpointPath })
     expect(existsSync(checkpointPath)).toBe(true)
   })

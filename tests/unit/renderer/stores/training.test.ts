@@ -14,7 +14,7 @@ import { useTrainingStore } from '../../../../renderer/src/stores/training'
 function run(runId: string, over: Partial<RunInfo> = {}): RunInfo {
   return {
     runId, name: runId, datasetId: 'chat', checkpointId: runId, status: 'running', createdAt: '2026-12-01T10:00:00Z',
-    model: null, train: null, params: 1000, elapsedSeconds: 0, lastSavedStep: null,
+    model: null, train: null, params: 1000, elapsedSeconds: 0, lastSavedStep: null, best: null,
     metrics: { step: 0, steps: 100, trainLoss: null, valLoss: null, tokensPerSec: null }, ...over,
   }
 }
@@ -45,6 +45,10 @@ describe('training store', () => {
     const a = store.runs.find((r) => r.runId === 'a')!
     expect(a.metrics).toMatchObject({ step: 2, trainLoss: 4.0, valLoss: 4.1 })
     expect(a.lastSavedStep).toBe(2)
+    expect(a.best).toBeNull()
+    // the best weights, kept beside the checkpoint: the run's own checkpoint is still at step 2
+    fake.emit('training.onEvent', { runId: 'a', type: 'saved', step: 3, reason: 'best', valLoss: 3.9 })
+    expect(store.runs.find((r) => r.runId === 'a')).toMatchObject({ lastSavedStep: 2, best: { step: 3, valLoss: 3.9 } })
     expect(a.elapsedSeconds).toBe(0.2)
     expect(store.lastEta.a).toBe(98)
     expect(store.version).toBe(4)
