@@ -83,7 +83,8 @@ export const trainFields = {
   gradClip: { kind: 'number', min: 0, max: 1e6, label: 'Gradient clip', help: 'Largest gradient norm; 0 turns clipping off.' },
   evalInterval: { kind: 'int', min: 0, max: INT_MAX, label: 'Eval every', help: 'Steps between validation losses; 0 only at the end.' },
   evalBatches: { kind: 'int', min: 1, max: 100000, label: 'Eval batches', help: 'Batches of held-out text per validation.' },
-  valFraction: { kind: 'number', min: 0, max: 0.5, label: 'Validation share', help: 'The tail of the text held out to measure the model.' },
+  valFraction: { kind: 'number', min: 0, max: 0.5, label: 'Validation share', help: 'The part of the text held out to measure the model: its tail, or whole lines.' },
+  splitLines: { kind: 'bool', label: 'Hold out whole lines', help: 'Measure on whole lines chosen at random (with the seed) instead of the end of the text: right for lists such as names, which are often sorted.' },
   seed: { kind: 'number', min: 0, max: SAFE_SEED, label: 'Seed', help: 'Initialisation, batches and passes; the same seed repeats a run.' },
 } as const satisfies FieldTable
 

@@ -137,6 +137,7 @@ const std::vector<Field<TrainConfig>> & train_table() {
         F("evalInterval", limits::eval_interval, [](C & c) -> Slot { return &c.eval_interval; }),
         F("evalBatches",  limits::eval_batches,  [](C & c) -> Slot { return &c.eval_batches; }),
         F("valFraction",  0, 0.5,                [](C & c) -> Slot { return &c.val_fraction; }),
+        F("splitLines",                          [](C & c) -> Slot { return &c.split_lines; }),
         F("seed",         0, kSafeInteger,       [](C & c) -> Slot { return &c.seed; }),
     };
     return t;

@@ -124,6 +124,8 @@ const std::vector<Flag> & flags() {
         field_flag(limits::eval_batches, TR, "batches per val evaluation (default 8)", [](O & o) -> int & { return o.train.eval_batches; });
         float_flag("val_fraction", TR, "share of the text held out for validation (default 0.1)",
                    [](O & o) -> float & { return o.train.val_fraction; });
+        add("split_lines", nullptr, TR, "hold out whole lines chosen with --seed, not the text's tail (for lists, e.g. names)",
+            [](O & o, const std::string &, const std::string &) { o.train.split_lines = true; });
         int_flag("log_interval", TR, "print progress every N steps (default 10)", 1, INT_MAX, [](O & o) -> int & { return o.log_interval; });
         int_flag("save_interval", TR, "autosave every N steps; 0 = only at the end (default 500)", 0, INT_MAX,
                  [](O & o) -> int & { return o.save_interval; });

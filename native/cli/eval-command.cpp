@@ -50,6 +50,7 @@ static void print_json(const CliOptions & o, const EvalReport & rep) {
     field("data", json_string(o.data));
     field("split", json_string(o.split));
     field("val_fraction", val ? json_float(rep.val_fraction) : "null");
+    field("split_lines", rep.split_lines ? "true" : "false");
     field("data_tokens", std::to_string(rep.data_tokens));
     field("data_is_training_data", rep.data_is_training_data ? (*rep.data_is_training_data ? "true" : "false") : "null");
     field("tokens", std::to_string(r.tokens));
@@ -70,7 +71,9 @@ static void print_json(const CliOptions & o, const EvalReport & rep) {
 
 static void print_text(const CliOptions & o, const EvalReport & rep) {
     const EvalResult & r = rep.result;
-    std::string what = o.split == "val" ? "val split (the last " + json_float(100.0f * rep.val_fraction) + "%)" : "the whole text";
+    std::string what = o.split != "val" ? "the whole text"
+                       : rep.split_lines ? "val split (" + json_float(100.0f * rep.val_fraction) + "% in whole lines, the run's seeded choice)"
+                                         : "val split (the last " + json_float(100.0f * rep.val_fraction) + "%)";
     std::printf("eval: %s on %s, %s: %s of %s characters\n", o.load_checkpoint.c_str(), o.data.c_str(), what.c_str(),
                 with_commas(double(rep.split_end - rep.split_begin)).c_str(), with_commas(double(rep.data_tokens)).c_str());
     if (o.split == "val" && rep.data_is_training_data && !*rep.data_is_training_data)

@@ -102,6 +102,10 @@ static void print_start(const SessionStart & s, const std::string & source, CliM
     std::printf("data: %s, %s characters, vocabulary %d; %s train / %s val\n", source.c_str(),
                 with_commas(double(s.data_tokens)).c_str(), s.vocab, with_commas(double(s.train_tokens)).c_str(),
                 with_commas(double(s.val_tokens)).c_str());
+    if (s.val_lines)
+        std::printf("val split: %s whole lines (of %s) chosen with seed %llu, the lines shuffled\n",
+                    with_commas(double(s.val_lines)).c_str(), with_commas(double(s.val_lines + s.train_lines)).c_str(),
+                    (unsigned long long)s.train.seed);
     std::printf("training: steps %d%s, batch %d x %d%s, lr %.1e, %d threads, kernels %s\n", tc.steps,
                 s.step ? (" (resuming after step " + std::to_string(s.step) + ")").c_str() : "", tc.batch_size,
                 s.seq_len, tc.grad_accum > 1 ? (", accumulate " + std::to_string(tc.grad_accum)).c_str() : "", tc.lr,

@@ -37,6 +37,10 @@ grep -q "^best val loss: [0-9.]* after step [0-9]*$" <<<"$out" && grep -qF "trai
 expect "the run's checkpoint carries its best so far" 0 "the run's best so far" -- $MG --info --checkpoint "$W/m.bin"
 expect "training ends naming the best weights and where they are" 0 "kept in $W/b.best.bin" -- \
   $MG --train --data "$D" --steps 10 $SMALL --save_checkpoint "$W/b.bin"
+expect "--split_lines holds out whole lines chosen with the seed" 0 "whole lines (of" -- \
+  $MG --train --data "$D" --steps 4 $SMALL --split_lines --save_checkpoint "$W/lines.bin"
+expect "--eval cuts that run's split of whole lines" 0 '"split_lines": true' -- \
+  $MG --eval --checkpoint "$W/lines.best.bin" --data "$D" --json
 expect "training prints step, loss, val, lr, tok/s, ETA" 0 "| val " -- \
   $MG --train --data "$D" --steps 10 $SMALL
 out=$($MG --train --data "$D" --steps 10 $SMALL 2>&1)

@@ -10,11 +10,15 @@
 
 #include <chrono>
 #include <fstream>
+#include <algorithm>
+#include <iterator>
 #include <map>
 #include <thread>
 #include <tuple>
 
+#include "data/line-split.h"
 #include "data/synthetic-corpus.h"
+#include "eval/evaluate.h"
 #include "io/checkpoint-lock.h"
 #include "io/checkpoint.h"
 #include "io/save-target.h"
@@ -430,8 +434,9 @@ static void test_best() {
     if (mark.step != kSteps) EXPECT(kept.params != first.weights[kSteps]);  // the latest is elsewhere
     Checkpoint latest = checkpoint_load(path);
     EXPECT(latest.train.step == kSteps && latest.best.step == mark.step && latest.best.val_loss == mark.val_loss);
-    EXPECT(file_size(best) == checkpoint_file_bytes(kept.config, kept.tokenizer.chars().size(), false, true));
-    EXPECT(file_size(path) == checkpoint_file_bytes(latest.config, latest.tokenizer.chars().size(), true, true));
+    EXPECT(file_size(best) == checkpoint_file_bytes(kept.config, kept.tokenizer.chars().size(), false, true, true));
+    EXPECT(file_size(path) == checkpoint_file_bytes(latest.config, latest.tokenizer.chars().size(), true, true, true));
+    EXPECT(kept.has_split && kept.split.seed == latest.train.config.seed && !kept.split.lines);
 
     // resumed: it starts from the mark and saves only what beats it
     TrainRequest more = request(kSteps + 30);
@@ -470,6 +475,98 @@ static void test_best() {
     sh("rm -rf " + best);
 }
 
+// Whole lines held out (split_lines): a sorted list of distinct lines, shuffled with the seed, the
+// val split starting at a line start, so no line is in both splits; the same order on resume and
+// in the whole-split evaluation of the run's checkpoint and of its best checkpoint alone.
+static void test_split_lines() {
+    // shuffle_lines: a permutation of the lines, fixed by the seed; a last line without a break gets one
+    const std::vector<int> toks = {1, 2, 0, 3, 0, 4, 5, 0, 6};  // 0 ends a line; "6" has no end
+    std::vector<int> a = shuffle_lines(toks, 0, 7), b = shuffle_lines(toks, 0, 7), c = shuffle_lines(toks, 0, 8);
+    auto lines_of = [](const std::vector<int> & t) {
+        std::vector<std::vector<int>> out(1);
+        for (int x : t) {
+            out.back().push_back(x);
+            if (x == 0) out.emplace_back();
+        }
+        if (out.back().empty()) out.pop_back();
+        std::sort(out.begin(), out.end());
+        return out;
+    };
+    EXPECT(a == b && a.size() == toks.size() + 1 && a.back() == 0 && count_lines(a, 0) == 4);
+    EXPECT(lines_of(a) == lines_of({1, 2, 0, 3, 0, 4, 5, 0, 6, 0}) && lines_of(c) == lines_of(a));
+    EXPECT_MSG(a != c || shuffle_lines(toks, 0, 9) != a, "the seed does not change the order");
+
+    std::string text;  // 600 distinct lines in sorted order, like names.txt
+    for (int i = 0; i < 600; i++) {
+        std::string w;
+        for (int k = i, n = 0; n < 3 || k; k /= 7, n++) w += char('a' + k % 7);
+        text += w + (i % 3 ? "an" : "e") + "\n";
+    }
+    std::vector<std::string> lines;
+    for (size_t p = 0, q; (q = text.find('\n', p)) != std::string::npos; p = q + 1) lines.push_back(text.substr(p, q - p));
+    std::sort(lines.begin(), lines.end());
+    text.clear();
+    for (auto & l : lines) text += l + "\n";
+    lines.erase(std::unique(lines.begin(), lines.end()), lines.end());
+    const std::string path = g_dir + "/lines.bin", data = g_dir + "/lines.txt";
+    std::ofstream(data) << text;
+
+    TrainRequest r = small_request(path, 20, 0);
+    r.text = text;
+    r.train.split_lines = true, r.train.eval_interval = 10;
+    SessionStart start;
+    {
+        TrainingSession s(r);
+        TrainControl control;
+        TrainingEvents ev;
+        ev.started = [&](const SessionStart & st) { start = st; };
+        s.run(control, ev);
+    }
+    std::printf("  split_lines: %zu val lines and %zu train lines (%zu val tokens)\n", start.val_lines, start.train_lines,
+                start.val_tokens);
+    EXPECT(start.val_lines + start.train_lines == 600 && start.val_lines >= 50 && start.val_lines < 80);
+    Checkpoint ck = checkpoint_load(path);
+    EXPECT(ck.train.config.split_lines && ck.has_split && ck.split.lines);
+    // the run's token order, rebuilt as the session does: the val part is whole lines, none in train
+    Tokenizer tok = ck.tokenizer;
+    std::vector<int> ordered = shuffle_lines(tok.encode(text, true), tok.id_of('\n'), ck.train.config.seed);
+    const size_t begin = ordered.size() - start.val_tokens;
+    EXPECT(begin > 0 && ordered[begin - 1] == tok.id_of('\n'));
+    std::string train_part = tok.decode({ordered.begin(), ordered.begin() + ptrdiff_t(begin)});
+    std::string val_part = tok.decode({ordered.begin() + ptrdiff_t(begin), ordered.end()});
+    auto set_of = [](const std::string & t) {
+        std::vector<std::string> out;
+        for (size_t p = 0, q; (q = t.find('\n', p)) != std::string::npos; p = q + 1) out.push_back(t.substr(p, q - p));
+        std::sort(out.begin(), out.end());
+        return out;
+    };
+    std::vector<std::string> tr = set_of(train_part), va = set_of(val_part), both;
+    std::set_intersection(tr.begin(), tr.end(), va.begin(), va.end(), std::back_inserter(both));
+    EXPECT_MSG(both.empty() && va.size() == start.val_lines, "%zu lines in both splits", both.size());
+    EXPECT_MSG(!std::is_sorted(va.begin(), va.end()) || va != std::vector<std::string>(lines.end() - ptrdiff_t(va.size()), lines.end()),
+               "the val lines are the sorted tail");
+
+    // the evaluation cuts the same split, from the run's checkpoint and from its best alone
+    for (const std::string & which : {path, best_checkpoint_path(path)}) {
+        EvalRequest er;
+        er.checkpoint_path = which, er.data_path = data;
+        EvalReport rep = run_evaluation(er);
+        EXPECT_MSG(rep.split_lines && rep.split_end - rep.split_begin == start.val_tokens,
+                   "%s: evaluated %zu tokens, the run's val split has %zu", which.c_str(), rep.split_end - rep.split_begin, start.val_tokens);
+    }
+    // resuming on the same text finds the same data (the same seeded order)
+    TrainRequest more = r;
+    more.init_from = path, more.resume = true, more.steps = 24;
+    {
+        TrainingSession s(more);
+        TrainControl control;
+        EXPECT(s.run(control, {}).step == 24);
+    }
+    TrainRequest flat = r;
+    flat.text = "no line breaks at all, " + std::string(3000, 'x');
+    EXPECT_CODE(TrainingSession s(flat), errc::kBadRequest, "has no line breaks");
+}
+
 int main() {
     char tmpl[] = "/tmp/mg-test-session-XXXXXX";
     g_dir = mkdtemp(tmpl);
@@ -482,6 +579,7 @@ int main() {
     test_pause();
     test_samples();
     test_best();
+    test_split_lines();
     sh("umount " + g_dir + "/tmpfs 2>/dev/null; rm -rf " + g_dir);
     return mgtest::finish("test-session");
 }

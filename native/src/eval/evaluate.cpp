@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "core/host-memory.h"
+#include "data/line-split.h"
 #include "io/checkpoint.h"
 #include "io/save-target.h"
 #include "io/text-file.h"
@@ -229,17 +230,21 @@ EvalReport run_evaluation(const EvalRequest & r, const std::atomic<bool> * cance
     if (r.val_fraction && !(*r.val_fraction > 0.0f && *r.val_fraction < 0.5f))
         bad_request("val_fraction must be in (0, 0.5)", "0.1 holds out the last 10% of the text");
     Checkpoint ck = checkpoint_load(r.checkpoint_path);
-    const std::vector<int> tokens = ck.tokenizer.encode(read_text_file(r.data_path), true, "the evaluation text");
+    std::vector<int> tokens = ck.tokenizer.encode(read_text_file(r.data_path), true, "the evaluation text");
 
     EvalReport rep;
+    // the split the run's trainer cut (its SPLT, or its training state; defaults for a file with
+    // neither): the tail or whole lines in the run's seeded order, its sequence length and fraction
+    const SplitSpec & sp = ck.split;
+    const int line_end = r.split == EvalSplit::val && sp.lines ? ck.tokenizer.id_of('\n') : -1;
+    if (line_end >= 0) tokens = shuffle_lines(tokens, line_end, sp.seed);
+    rep.split_lines = line_end >= 0;
     rep.data_tokens = tokens.size();
-    // the split the run's trainer cut: its sequence length and val fraction, when it kept them
-    const TrainConfig defaults;
-    rep.split_seq_len = ck.has_train_state && ck.train.config.seq_len > 0 ? ck.train.config.seq_len : ck.config.max_seq_len;
-    rep.val_fraction = r.val_fraction.value_or(ck.has_train_state ? ck.train.config.val_fraction : defaults.val_fraction);
+    rep.split_seq_len = sp.seq_len > 0 ? sp.seq_len : ck.config.max_seq_len;
+    rep.val_fraction = r.val_fraction.value_or(sp.val_fraction);
     if (ck.has_train_state)
         rep.data_is_training_data = tokens.size() == ck.train.data_tokens && data_fingerprint(tokens) == ck.train.data_hash;
-    rep.split_begin = r.split == EvalSplit::val ? val_split_begin(tokens.size(), rep.split_seq_len, rep.val_fraction) : 0;
+    rep.split_begin = r.split == EvalSplit::val ? val_split_begin(tokens, rep.split_seq_len, rep.val_fraction, line_end) : 0;
     rep.split_end = tokens.size();
 
     GPT model;

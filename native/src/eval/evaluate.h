@@ -80,6 +80,7 @@ struct EvalReport {
     size_t split_begin = 0, split_end = 0;
     float val_fraction = 0;             // the split's (val)
     int split_seq_len = 0;              // the sequence length the split was cut for
+    bool split_lines = false;           // the val split is whole lines, in the run's seeded order
     // whether the text is the one the checkpoint's run trained on (its fingerprint): then the
     // val split is the run's held-out part. Unknown for a checkpoint without training state.
     std::optional<bool> data_is_training_data;

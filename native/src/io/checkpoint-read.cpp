@@ -229,6 +229,20 @@ Checkpoint checkpoint_read(std::FILE * f, uint64_t size, const std::string & nam
             after_config();
             if (ck.has_train_state) damaged(name, "section TRST appears twice");
             read_train_state(r, len, n, ck);
+        } else if (!std::memcmp(tag, "SPLT", 4)) {
+            if (ck.has_split) damaged(name, "section SPLT appears twice");
+            if (len != kSplitBytes) damaged(name, "section SPLT has the wrong size");
+            const uint32_t mode = r.pod<uint32_t>();
+            SplitSpec & s = ck.split;
+            s.seq_len = r.pod<int32_t>();
+            s.val_fraction = r.pod<float>();
+            s.seed = r.pod<uint64_t>();
+            if (mode > 1) damaged(name, "its val split mode " + std::to_string(mode) + " is not 0 (the tail) or 1 (whole lines)");
+            if (s.seq_len < 0 || s.seq_len > limits::seq_len.max || !(s.val_fraction > 0.0f && s.val_fraction < 0.5f))
+                damaged(name, "its val split (seq_len " + std::to_string(s.seq_len) + ", val_fraction " +
+                                  std::to_string(s.val_fraction) + ") is out of range");
+            s.lines = mode == 1;
+            ck.has_split = true;
         } else if (!std::memcmp(tag, "BEST", 4)) {
             if (ck.best.step >= 0) damaged(name, "section BEST appears twice");
             if (len != kBestBytes) damaged(name, "section BEST has the wrong size");
@@ -246,6 +260,16 @@ Checkpoint checkpoint_read(std::FILE * f, uint64_t size, const std::string & nam
     if (!have_conf || !have_vocab || !have_weights)
         damaged(name, "a required section (config, vocabulary or weights) is missing");
     if ((flags & kFlagTrainState) && !ck.has_train_state) damaged(name, "the training-state section is missing");
+    if (ck.has_train_state) {
+        TrainConfig & c = ck.train.config;
+        if (!ck.has_split) {
+            ck.split = split_spec_of(c);  // written before SPLT existed: the tail
+        } else {
+            if (ck.split.seq_len != c.seq_len || ck.split.val_fraction != c.val_fraction || ck.split.seed != c.seed)
+                damaged(name, "its val split disagrees with its training state");
+            c.split_lines = ck.split.lines;
+        }
+    }
 
     for (size_t i = 0; i < chars.size(); i++) {
         const uint32_t cp = chars[i];

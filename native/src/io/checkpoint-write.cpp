@@ -15,16 +15,20 @@
 
 namespace mg {
 
-uint64_t checkpoint_file_bytes(const ModelConfig & config, size_t vocab_chars, bool with_train_state, bool with_best) {
+uint64_t checkpoint_file_bytes(const ModelConfig & config, size_t vocab_chars, bool with_train_state, bool with_best,
+                               bool with_split) {
     const uint64_t n = gpt_count_params(config);
     uint64_t bytes = kHeaderBytes;
     bytes += kSectionHead + kConfBytes;
     bytes += kSectionHead + 8 + uint64_t(vocab_chars) * 4;
     bytes += kSectionHead + n * 4;
     if (with_train_state) bytes += kSectionHead + kTrainFixedBytes + 2 * n * 4;
+    if (with_split) bytes += kSectionHead + kSplitBytes;
     if (with_best) bytes += kSectionHead + kBestBytes;
     return bytes + 8;  // the checksum
 }
+
+SplitSpec split_spec_of(const TrainConfig & c) { return {c.split_lines, c.seq_len, c.val_fraction, c.seed}; }
 
 std::string best_checkpoint_path(const std::string & path) {
     const std::string ext = ".bin";
@@ -91,10 +95,10 @@ static void fsync_dir_of(const std::string & path) {
 }
 
 void checkpoint_save(const std::string & path, const GPT & model, const Tokenizer & tokenizer,
-                     const TrainState * train, const BestMark * best) {
+                     const TrainState * train, const BestMark * best, const SplitSpec * split) {
     const size_t n = model.num_params;
     const auto & chars = tokenizer.chars();
-    const uint64_t payload = checkpoint_file_bytes(model.config, chars.size(), train, best) - kHeaderBytes - 8;
+    const uint64_t payload = checkpoint_file_bytes(model.config, chars.size(), train, best, split) - kHeaderBytes - 8;
     remove_stale_temp_files(path, false);
 
     std::string tmp = checkpoint_temp_path(path, ::getpid());
@@ -114,6 +118,13 @@ void checkpoint_save(const std::string & path, const GPT & model, const Tokenize
         w.section("WGHT", n * 4);
         w.bytes(model.params.data(), n * 4);
         if (train) write_train(w, *train, n);
+        if (split) {
+            w.section("SPLT", kSplitBytes);
+            w.pod(uint32_t(split->lines ? 1 : 0));
+            w.pod(int32_t(split->seq_len));
+            w.pod(split->val_fraction);
+            w.pod(split->seed);
+        }
         if (best) {
             w.section("BEST", kBestBytes);
             w.pod(int32_t(best->step));

@@ -4,6 +4,8 @@
 //              CONF  model config        VOCB  tokenizer code points
 //              WGHT  float32 parameters in the flat layout of model/gpt.h
 //              TRST  (optional) training config, step, RNG, data fingerprint, AdamW m and v
+//              SPLT  (optional) how the run cut its val split: the tail or whole lines, with the
+//                    seq_len, val_fraction and seed that place it (a best checkpoint has no TRST)
 //              BEST  (optional) a best val loss and its step: in a run's checkpoint the run's best
 //                    so far (what a resumed run has to beat), in a best checkpoint its own
 //   trailer  u64 checksum (core/hash.h) of every byte before it
@@ -34,6 +36,16 @@ struct BestMark {
     float val_loss = 0;
 };
 
+// How a run cut its data into train and val (train/trainer.h val_split_begin, data/line-split.h),
+// so an evaluation of the val split cuts the same one.
+struct SplitSpec {
+    bool lines = false;  // whole lines in seeded order, else the tail
+    int seq_len = 0;     // the run's sequence length (0: the model's max_seq_len)
+    float val_fraction = 0.1f;
+    uint64_t seed = 1337;
+};
+SplitSpec split_spec_of(const TrainConfig & config);
+
 struct Checkpoint {
     ModelConfig config;
     Tokenizer tokenizer;
@@ -41,19 +53,21 @@ struct Checkpoint {
     bool has_train_state = false;
     TrainState train;
     BestMark best;  // step -1 when the file has no BEST section
+    bool has_split = false;
+    SplitSpec split;  // from SPLT; older files: from TRST, else the defaults (the tail)
 };
 
 // The exact size of the file checkpoint_save writes for a model of this config with this many
 // vocabulary characters (not counting the special tokens), with or without training state and a
 // best mark.
 uint64_t checkpoint_file_bytes(const ModelConfig & config, size_t vocab_chars, bool with_train_state,
-                               bool with_best = false);
+                               bool with_best = false, bool with_split = false);
 
 // train may be null (weights only), and best too (no BEST section). Throws mg::error (with the OS
 // reason and a code: DISK_FULL, SAVE_TARGET or SAVE_FAILED) if the write fails; the target is
 // then untouched.
 void checkpoint_save(const std::string & path, const GPT & model, const Tokenizer & tokenizer,
-                     const TrainState * train, const BestMark * best = nullptr);
+                     const TrainState * train, const BestMark * best = nullptr, const SplitSpec * split = nullptr);
 
 // Where a run that saves to `path` keeps its best checkpoint (the weights with the lowest val
 // loss so far): names.bin -> names.best.bin; a path without .bin gets .best appended.

@@ -21,6 +21,7 @@ struct TrainConfig {
     int eval_interval = 100;   // val loss every N steps (and at the last step); 0 = only at the end
     int eval_batches = 8;      // batches of the val split per evaluation
     float val_fraction = 0.1f; // the tail of the data held out for validation
+    bool split_lines = false;  // hold out whole lines chosen with the seed instead (data/line-split.h)
     uint64_t seed = 1337;      // initialisation, batch sampling and pass sampling
 };
 

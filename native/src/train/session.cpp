@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "core/host-memory.h"
+#include "data/line-split.h"
 #include "generate/generate.h"
 #include "io/checkpoint.h"
 #include "io/save-target.h"
@@ -142,6 +143,9 @@ TrainingSession::TrainingSession(TrainRequest request) : req_(std::move(request)
         validate_config(mc);
     }
     tokens_ = tokenizer_.encode(r.text, true, "the training data");
+    // whole lines held out: the lines in their seeded order, before anything counts the tokens
+    const int line_end = tc.split_lines ? tokenizer_.id_of('\n') : -1;
+    if (line_end >= 0) tokens_ = shuffle_lines(tokens_, line_end, tc.seed);
     const size_t text_bytes = r.text.size();
     req_.text = std::string();  // the tokens are what the run needs (a CLI caller keeps its text)
     validate_train_config(tc);
@@ -154,9 +158,9 @@ TrainingSession::TrainingSession(TrainRequest request) : req_(std::move(request)
 
     // pre-flight: room for every save, then memory for the whole run, before allocating it
     if (saving) {
-        start_.checkpoint_bytes = checkpoint_file_bytes(mc, tokenizer_.chars().size(), true, true);
+        start_.checkpoint_bytes = checkpoint_file_bytes(mc, tokenizer_.chars().size(), true, true, true);
         start_.best_path = best_checkpoint_path(r.save_path);
-        const uint64_t best_bytes = checkpoint_file_bytes(mc, tokenizer_.chars().size(), false, true);
+        const uint64_t best_bytes = checkpoint_file_bytes(mc, tokenizer_.chars().size(), false, true, true);
         checkpoint_check_room(r.save_path, start_.checkpoint_bytes + best_bytes);
     }
     start_.memory = plan_training_memory(mc, tc, text_bytes, tokens_.size());
@@ -170,12 +174,12 @@ TrainingSession::TrainingSession(TrainRequest request) : req_(std::move(request)
 
     if (!r.init_from.empty()) {
         gpt_from_checkpoint(model_, ck);
-        trainer_ = state ? std::make_unique<Trainer>(model_, std::move(*state), tokens_)
-                         : std::make_unique<Trainer>(model_, tc, tokens_);
+        trainer_ = state ? std::make_unique<Trainer>(model_, std::move(*state), tokens_, line_end)
+                         : std::make_unique<Trainer>(model_, tc, tokens_, line_end);
     } else {
         gpt_build(model_, mc);
         gpt_init_weights(model_, tc.seed);
-        trainer_ = std::make_unique<Trainer>(model_, tc, tokens_);
+        trainer_ = std::make_unique<Trainer>(model_, tc, tokens_, line_end);
     }
     start_.config = model_.config;
     start_.params = model_.num_params;
@@ -183,6 +187,11 @@ TrainingSession::TrainingSession(TrainRequest request) : req_(std::move(request)
     start_.data_tokens = tokens_.size();
     start_.train_tokens = trainer_->train_tokens();
     start_.val_tokens = trainer_->val_tokens();
+    if (line_end >= 0) {
+        const std::vector<int> val(tokens_.end() - ptrdiff_t(start_.val_tokens), tokens_.end());
+        start_.val_lines = count_lines(val, line_end);
+        start_.train_lines = count_lines(tokens_, line_end) - start_.val_lines;
+    }
     start_.step = trainer_->state().step;
     start_.steps = trainer_->config().steps;
     start_.train = trainer_->config();
@@ -210,7 +219,8 @@ std::string TrainingSession::sample_text() const {
 bool TrainingSession::save(const char * reason, const TrainingEvents & ev, SaveFailure * failure) {
     const int step = trainer_->state().step;
     try {
-        checkpoint_save(req_.save_path, model_, tokenizer_, &trainer_->state(), best_.step >= 0 ? &best_ : nullptr);
+        const SplitSpec split = split_spec_of(trainer_->config());
+        checkpoint_save(req_.save_path, model_, tokenizer_, &trainer_->state(), best_.step >= 0 ? &best_ : nullptr, &split);
     } catch (const error & e) {
         *failure = {step, reason, e.code.empty() ? errc::kSaveFailed : e.code, e.message, e.hint, true, 0, 0};
         return false;
@@ -228,7 +238,8 @@ bool TrainingSession::save(const char * reason, const TrainingEvents & ev, SaveF
 void TrainingSession::save_best(const StepStats & s, const TrainingEvents & ev) {
     const BestMark mark{s.step, s.val_loss};
     try {
-        checkpoint_save(start_.best_path, model_, tokenizer_, nullptr, &mark);
+        const SplitSpec split = split_spec_of(trainer_->config());  // so its val split can be evaluated alone
+        checkpoint_save(start_.best_path, model_, tokenizer_, nullptr, &mark, &split);
     } catch (const error & e) {
         if (ev.save_failed)
             ev.save_failed({s.step, "best", e.code.empty() ? errc::kSaveFailed : e.code, e.message, e.hint, false, 0, 0});

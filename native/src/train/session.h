@@ -77,6 +77,7 @@ struct SessionStart {
     size_t params = 0;
     int vocab = 0;
     size_t data_tokens = 0, train_tokens = 0, val_tokens = 0;
+    size_t train_lines = 0, val_lines = 0;  // split_lines: whole lines in each split (0 otherwise)
     int step = 0, steps = 0;       // step > 0: resuming
     TrainConfig train;
     int seq_len = 0;

@@ -23,8 +23,16 @@ size_t val_split_begin(size_t n, int T, float val_fraction) {
     return n - std::min(n, n_val);
 }
 
-Trainer::Trainer(GPT & model, const TrainConfig & config, const std::vector<int> & tokens)
-    : model_(model), tokens_(tokens) {
+size_t val_split_begin(const std::vector<int> & tokens, int T, float val_fraction, int line_end) {
+    size_t begin = val_split_begin(tokens.size(), T, val_fraction);
+    if (line_end < 0) return begin;
+    size_t b = begin;
+    while (b > 0 && tokens[b - 1] != line_end) b--;
+    return b > 0 ? b : begin;  // one line only: there is no line to hold out whole
+}
+
+Trainer::Trainer(GPT & model, const TrainConfig & config, const std::vector<int> & tokens, int line_end)
+    : model_(model), tokens_(tokens), line_end_(line_end) {
     state_.config = config;
     state_.rng = Rng(config.seed ^ 0x5eed0fda7aULL);  // a stream apart from the init stream
     state_.data_hash = data_fingerprint(tokens);
@@ -34,8 +42,8 @@ Trainer::Trainer(GPT & model, const TrainConfig & config, const std::vector<int>
     setup();
 }
 
-Trainer::Trainer(GPT & model, TrainState state, const std::vector<int> & tokens)
-    : model_(model), state_(std::move(state)), tokens_(tokens) {
+Trainer::Trainer(GPT & model, TrainState state, const std::vector<int> & tokens, int line_end)
+    : model_(model), state_(std::move(state)), tokens_(tokens), line_end_(line_end) {
     if (state_.data_tokens != tokens.size() || state_.data_hash != data_fingerprint(tokens))
         MG_THROW_HINT("this data is not the data the checkpoint's run was trained on, so it cannot be resumed exactly",
                       "resume with the original data file, or continue training on new data without --resume");
@@ -59,7 +67,10 @@ void Trainer::setup() {
         MG_CHECK(id >= 0 && id < mc.vocab_size, "training data holds a token id outside the model's vocabulary");
     // the val split must hold at least one window, the train split a few
     size_t n = tokens_.size();
-    size_t n_val = n - val_split_begin(n, T_, state_.config.val_fraction);
+    if (state_.config.split_lines && line_end_ < 0)
+        MG_THROW_CODE(errc::kBadRequest, "split_lines holds out whole lines, but the text has no line breaks",
+                      "turn split_lines off for a text that is not a list of lines");
+    size_t n_val = n - val_split_begin(tokens_, T_, state_.config.val_fraction, state_.config.split_lines ? line_end_ : -1);
     if (n < n_val + size_t(T_) + 2)
         MG_THROW_HINT("the data has " + std::to_string(n) + " characters; training with sequences of " +
                           std::to_string(T_) + " needs at least " + std::to_string(n_val + T_ + 2),

@@ -68,13 +68,17 @@ uint64_t data_fingerprint(const std::vector<int> & tokens);
 // tokens, and at least one window (T + 1 tokens). The trainer and the whole-split evaluation
 // (eval/evaluate.h) both cut the data here. 0 when the data is shorter than one window.
 size_t val_split_begin(size_t n, int T, float val_fraction);
+// The same, moved back to the start of its line when line_end >= 0 (split_lines: the val split
+// is whole lines).
+size_t val_split_begin(const std::vector<int> & tokens, int T, float val_fraction, int line_end);
 
 class Trainer {
 public:
-    // Starts a fresh run on `tokens`; the model must already hold its initial weights.
-    Trainer(GPT & model, const TrainConfig & config, const std::vector<int> & tokens);
+    // Starts a fresh run on `tokens`; the model must already hold its initial weights. With
+    // config.split_lines, `tokens` are already in shuffle_lines order and line_end is the newline's id.
+    Trainer(GPT & model, const TrainConfig & config, const std::vector<int> & tokens, int line_end = -1);
     // Continues a saved run. Throws if the data is not the data the run was trained on.
-    Trainer(GPT & model, TrainState state, const std::vector<int> & tokens);
+    Trainer(GPT & model, TrainState state, const std::vector<int> & tokens, int line_end = -1);
 
     StepStats step();
     float evaluate();             // mean val loss at the model's default passes
@@ -97,6 +101,7 @@ private:
     GPT & model_;
     TrainState state_;
     const std::vector<int> & tokens_;
+    int line_end_ = -1;
     size_t n_train_ = 0;
     int T_ = 0;
     Tape tape_;

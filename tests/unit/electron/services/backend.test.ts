@@ -113,6 +113,18 @@ describe('back end', () => {
     await expect(backend.handlers.training.pause({ runId: '../../x' })).rejects.toMatchObject({ code: 'BAD_REQUEST' })
   })
 
+  it('holds out whole lines when asked (splitLines), and its passes evaluation cuts the same split', async () => {
+    const lines = Array.from({ length: 1500 }, (_, i) => `${['ann', 'bob', 'cy', 'dee', 'eve'][i % 5]}${'abcdefg'[(i * 7) % 7]}${i % 13}`).sort().join('\n') + '\n'
+    const listId = (await backend.handlers.datasets.import({ name: 'a sorted list', text: lines })).id
+    const run = await backend.handlers.training.start({ datasetId: listId, model: tinyModel, train: { ...tinyTrain, steps: 6, splitLines: true } })
+    const done = await waitFor(() => ofRun(run.runId).find((e) => e.type === 'finished'), 'the run')
+    expect(done.type === 'finished' && done.run.train?.splitLines).toBe(true)
+    const q = await backend.handlers.checkpoints.evaluatePasses({ checkpointId: run.checkpointId, maxPasses: 1 })
+    expect(q.tokens).toBeGreaterThan(lines.length * 0.09) // about a tenth, in whole lines
+    expect(q.tokens).toBeLessThan(lines.length * 0.11)
+    await expect(backend.handlers.training.start({ datasetId: listId, train: { splitLines: 'yes' } as never })).rejects.toMatchObject({ code: 'BAD_REQUEST' })
+  })
+
   it('after an app restart, a run that was training shows as interrupted', async () => {
     const run = await backend.handlers.training.start({ datasetId, model: tinyModel, train: { ...tinyTrain, steps: 100_000 } })
     await waitFor(() => ofRun(run.runId).find((e) => e.type === 'saved'), 'an autosave')
