@@ -88,6 +88,7 @@ export interface DatasetEntry {
   parts?: string[] // combined: the datasets it is made of
   extensions?: string[] // code: the file endings it takes (the catalog's defaults)
   maxBytes?: number // code: the size cap
+  holdOutLines?: boolean // a list of lines (names): training holds out whole lines unless told otherwise
 }
 
 export interface DatasetPreview {

@@ -18,6 +18,8 @@ interface CatalogBase {
   description: string
   license: string
   approxBytes?: number // for display, where the exact size is not known before downloading
+  // a list of short lines (names): its runs hold out whole lines by default (TrainSettings.splitLines)
+  holdOutLines?: boolean
   recipe: CleaningRecipe
 }
 export type CatalogEntry =
@@ -56,6 +58,7 @@ export function readCatalog(file: string): CatalogEntry[] {
     if (!kinds.includes(e.kind as string)) fail(file, at, `has an unknown kind (${String(e.kind)})`)
     if (typeof e.recipe !== 'object' || e.recipe === null) fail(file, at, 'needs a "recipe" (an object, {} for none)')
     if (e.approxBytes !== undefined && !(Number.isSafeInteger(e.approxBytes) && (e.approxBytes as number) > 0)) fail(file, at, 'has a bad approxBytes')
+    if (e.holdOutLines !== undefined && typeof e.holdOutLines !== 'boolean') fail(file, at, 'has a holdOutLines that is not true or false')
     if (e.kind === 'download') {
       if (!Array.isArray(e.sources) || e.sources.length === 0) fail(file, at, 'needs at least one source')
       for (const s of e.sources as Record<string, unknown>[]) {

@@ -90,6 +90,11 @@ export class DatasetsService {
     return new Set([...all.keys()].filter((id) => chat(id, new Set())))
   }
 
+  /** Whether a dataset's runs hold out whole lines by default: a catalog list of lines (names). */
+  holdsOutLines(id: string): boolean {
+    return this.catalog.some((c) => c.id === id && c.holdOutLines === true)
+  }
+
   /** The text file of a ready dataset, for training. */
   async path(id: unknown): Promise<string> {
     if (!isSafeId(id)) throw bad('datasetId is not a valid id')
@@ -364,6 +369,7 @@ export class DatasetsService {
       ...(exact !== undefined ? { bytes: exact } : c.approxBytes ? { approxBytes: c.approxBytes } : {}),
       ...(c.kind === 'combined' ? { parts: c.parts } : {}),
       ...(c.kind === 'code' ? { extensions: c.extensions, maxBytes: c.maxBytes } : {}),
+      ...(c.holdOutLines ? { holdOutLines: true } : {}),
     }
   }
 

@@ -127,7 +127,9 @@ export class TrainingService implements CheckpointRuns {
     const dataPath = await this.datasets.path(datasetId)
     const model = checkedFields(() => checkFields(modelFields, o.model, 'model', ['preset'] as const))
     if (model.preset !== undefined && typeof model.preset !== 'string') throw bad('model.preset must be a string')
-    const train: TrainSettings = checkedFields(() => checkFields(trainFields, o.train, 'train'))
+    const asked: TrainSettings = checkedFields(() => checkFields(trainFields, o.train, 'train'))
+    // a catalog list of lines (names, sorted) holds out whole lines unless told otherwise: its tail would flatter
+    const train: TrainSettings = asked.splitLines === undefined && this.datasets.holdsOutLines(datasetId) ? { ...asked, splitLines: true } : asked
     const initFrom = o.initFromCheckpointId === undefined ? undefined : this.run(o.initFromCheckpointId).checkpointPath
     const s = await this.settings.get()
     if (!initFrom && model.preset === undefined) model.preset = s.defaultPreset

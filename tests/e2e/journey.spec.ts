@@ -46,6 +46,9 @@ test('download, pick micro, train and watch, pause, resume, stop, restart, conti
   await page.getByLabel('Steps', { exact: true }).fill('100')
   await page.getByLabel('Batch size').fill('256')
   await page.getByLabel('Eval every').fill('20')
+  // names is a sorted list of lines: whole lines are held out unless unticked
+  await page.getByText('Optimizer and evaluation').click()
+  await expect(page.getByRole('checkbox', { name: 'Hold out whole lines' })).toBeChecked()
   await page.getByLabel('Attention heads').fill('3')
   await expect(page.locator('[data-field="numHeads"] [role=alert]')).toHaveText('3 heads do not divide the embedding width 64')
   await expect(page.getByRole('button', { name: 'Start training' })).toBeDisabled()

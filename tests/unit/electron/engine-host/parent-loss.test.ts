@@ -11,7 +11,7 @@ import { call, connect, startServe, type ServeProcess } from '../../../support/s
 
 interface Event {
   event: string
-  data: { runId?: string; type?: string; step?: number; run?: { status: string; lastSavedStep: number | null } }
+  data: { runId?: string; type?: string; reason?: string; step?: number; run?: { status: string; lastSavedStep: number | null } }
 }
 
 /** Running (a zombie, exited but not yet reaped by its new parent, counts as gone). */
@@ -55,7 +55,7 @@ describe('the engine process when its parent dies', () => {
     const run = await value<{ runId: string }>(ws, 'training.start', {
       datasetId: dataset.id, model: tinyModel, train: { ...tinyTrain, steps: 1_000_000 },
     })
-    await waitFor(() => events.filter((e) => e.data.runId === run.runId && e.data.type === 'saved').length >= 3, 'three autosaves')
+    await waitFor(() => events.filter((e) => e.data.runId === run.runId && e.data.type === 'saved' && e.data.reason !== 'best').length >= 3, 'three autosaves')
     const { pid } = await value<{ pid: number }>(ws, 'engine.info')
     expect(alive(pid)).toBe(true)
 
@@ -81,7 +81,7 @@ describe('the engine process when its parent dies', () => {
     const resumedAt = await waitFor(() => s.events.find((e) => e.data.runId === run.runId && e.data.type === 'started'), 'the continued run to start')
     // it picks up at the checkpoint's step (the file can be newer than the record), not from zero
     expect((resumedAt.data.run as unknown as { metrics: { step: number } }).metrics.step).toBeGreaterThanOrEqual(listed.lastSavedStep)
-    await waitFor(() => s.events.find((e) => e.data.runId === run.runId && e.data.type === 'saved'), 'an autosave of the continued run')
+    await waitFor(() => s.events.find((e) => e.data.runId === run.runId && e.data.type === 'saved' && e.data.reason !== 'best'), 'an autosave of the continued run')
     await value(s.ws, 'training.stop', { runId: run.runId })
     await waitFor(() => s.events.find((e) => e.data.runId === run.runId && e.data.type === 'stopped'), 'the run to stop')
     s.ws.close()

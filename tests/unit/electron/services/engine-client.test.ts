@@ -124,7 +124,7 @@ describe('engine host', () => {
   it('survives kill -9 mid-training: reports it, restarts on demand, and the autosave is intact', async () => {
     const checkpointPath = join(dir, 'k.bin')
     await client.call('train.start', { jobId: 'k', dataPath: data, checkpointPath, model: tinyModel, train: { ...tinyTrain, steps: 1_000_000 }, saveInterval: 5 })
-    await waitFor(() => events('k').find((e) => e.type === 'saved'), 'the first autosave')
+    await waitFor(() => events('k').find((e) => e.type === 'saved' && e.reason !== 'best'), 'the first autosave')
     await waitFor(() => events('k').filter((e) => e.type === 'step').length >= 8, 'steps past the autosave')
     const oldPid = client.pid!
     const pending = client.call('model.info', { checkpointPath: join(dir, 'a.bin') }).catch((e) => e)
@@ -149,7 +149,7 @@ describe('engine host', () => {
     other.onTrain((_jobId, e) => otherEvents.push(e))
     try {
       await client.call('train.start', { jobId: 'owner', dataPath: data, checkpointPath, model: tinyModel, train: { ...tinyTrain, steps: 1_000_000 }, saveInterval: 10 })
-      await waitFor(() => events('owner').find((e) => e.type === 'saved'), 'the owner to autosave')
+      await waitFor(() => events('owner').find((e) => e.type === 'saved' && e.reason !== 'best'), 'the owner to autosave')
       await other.call('train.start', { jobId: 'intruder', dataPath: data, checkpointPath, model: tinyModel, train: { ...tinyTrain, steps: 20 } })
       const refused = await waitFor(() => otherEvents.find((e) => e.type === 'failed'), 'the second writer to be refused')
       expect(refused).toMatchObject({ type: 'failed', error: { code: 'CHECKPOINT_LOCKED', message: expect.stringContaining(`pid ${client.pid}`) } })

@@ -110,7 +110,7 @@ describe('training history', () => {
     const every = 1000 // autosaves far apart: step events come in batches of 0.1 s, an autosave flushes them
     await backend.handlers.settings.update({ saveInterval: every, sampleInterval: 0 })
     const run = await backend.handlers.training.start({ datasetId, name: 'crashed', model: tinyModel, train: { ...tinyTrain, steps: 100_000 } })
-    await waitFor(() => ofRun(run.runId).find((e) => e.type === 'saved'), 'the first autosave', 60_000)
+    await waitFor(() => ofRun(run.runId).find((e) => e.type === 'saved' && e.reason !== 'best'), 'the first autosave', 60_000)
     // paused well past an autosave, then the engine dies: the history has 100 or more steps the
     // checkpoint has not
     let paused = 0
@@ -153,7 +153,7 @@ describe('training history', () => {
   it('removes a run and its history, refused while it trains; its checkpoint stays until removed too', async () => {
     await backend.handlers.settings.update({ saveInterval: 5, sampleInterval: 4 })
     const run = await backend.handlers.training.start({ datasetId, name: 'removed', model: tinyModel, train: { ...tinyTrain, steps: 100_000 } })
-    await waitFor(() => ofRun(run.runId).find((e) => e.type === 'saved'), 'an autosave')
+    await waitFor(() => ofRun(run.runId).find((e) => e.type === 'saved' && e.reason !== 'best'), 'an autosave')
     await expect(backend.handlers.training.remove({ runId: run.runId })).rejects.toMatchObject({ code: 'BUSY' })
     await backend.handlers.training.stop({ runId: run.runId })
     await waitFor(() => ofRun(run.runId).find((e) => e.type === 'stopped'), 'the run to stop')
