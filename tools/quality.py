@@ -3,7 +3,7 @@
 writing it, with the exact commands it ran, to docs/quality/<study>.md.
 
   python3 tools/quality.py names-split [--steps 2000] [--seeds 1337 1338 1339] [--preset micro]
-  python3 tools/quality.py shakespeare-plain [--steps 2000] [--seeds 1337 1338 1339]
+  python3 tools/quality.py shakespeare-plain [--steps 2000] [--seeds 1337 1338 1339] [--lr 1e-3]
 
 names-split: makemore's names.txt is sorted (by popularity, then alphabetically), so its last 10%
 is the tail of the sort order: holding that out validates each name beside neighbours that share
@@ -99,7 +99,7 @@ def shakespeare_plain(args):
         # nanoGPT: --block_size=64 --batch_size=12 --n_layer=4 --n_head=4 --n_embd=128 --max_iters=2000
         # --lr_decay_iters=2000 --dropout=0.0 (lr 1e-3 to 1e-4, warmup 100, beta2 0.99, wd 0.1, clip 1)
         cmd = [ENGINE, "--train", "--data", data, "--preset", "8gb", "--max_passes", "1", "--batch_size", "12",
-               "--seq_len", "64", "--steps", str(args.steps), "--lr", "1e-3", "--min_lr", "1e-4", "--warmup_steps", "100",
+               "--seq_len", "64", "--steps", str(args.steps), "--lr", args.lr, "--min_lr", "1e-4", "--warmup_steps", "100",
                "--beta2", "0.99", "--weight_decay", "0.1", "--grad_clip", "1", "--eval_interval", str(args.eval_interval),
                "--log_interval", "1000", "--seed", str(seed), "--save_checkpoint", path]
         t0 = time.time()
@@ -111,14 +111,15 @@ def shakespeare_plain(args):
     params = run([ENGINE, "--info", "--checkpoint", os.path.join(work, f"plain-{args.seeds[0]}.bin")], [])
     n_params = next((l.split(":")[1].strip() for l in params.splitlines() if l.startswith("parameters:")), "?")
 
-    summary = (f"Plain GPT (`--max_passes 1`) of the `8gb` shape ({n_params} parameters), nanoGPT's CPU recipe: "
-               f"{args.steps} steps of 12 × 64 characters, lr 1e-3 cosine to 1e-4 after 100 warmup steps, β2 0.99, "
+    recipe = "nanoGPT's CPU recipe" if args.lr == "1e-3" else f"nanoGPT's CPU recipe but for the peak lr ({args.lr})"
+    summary = (f"Plain GPT (`--max_passes 1`) of the `8gb` shape ({n_params} parameters), {recipe}: "
+               f"{args.steps} steps of 12 × 64 characters, lr {args.lr} cosine to 1e-4 after 100 warmup steps, β2 0.99, "
                f"weight decay 0.1, clip 1; val = the last 10% of the text, evaluated with `--eval` over all of it; "
                f"{len(rows)} seed(s), {sum(r['seconds'] for r in rows) / 60:.1f} min of training in all on this machine.")
     table = study_table(summary, ["seed", "val loss, best checkpoint (nats)", "val loss, last step (nats)", "val characters", "training time"],
                         [[r["seed"], f"{r['best']:.4f}", f"{r['last']:.4f}", f"{r['tokens']:,}", f"{r['seconds']:.0f} s"] for r in rows],
                         ["**mean ± sd**", f"**{mean_sd(rows, 'best')}**", f"**{mean_sd(rows, 'last')}**", "", ""], log)
-    write_study("shakespeare-plain", table, started)
+    write_study("shakespeare-plain" if args.lr == "1e-3" else f"shakespeare-plain-lr{args.lr}", table, started)
 
 
 def mean_sd(rows, key):
@@ -157,6 +158,7 @@ def main():
     sh = sub.add_parser("shakespeare-plain", help="nanoGPT's CPU Shakespeare run, reproduced with a plain GPT")
     sh.add_argument("--data")
     sh.add_argument("--steps", type=int, default=2000)
+    sh.add_argument("--lr", default="1e-3", help="peak learning rate (nanoGPT's: 1e-3); another writes shakespeare-plain-lr<lr>.md")
     sh.add_argument("--eval_interval", type=int, default=250)
     sh.add_argument("--seeds", type=int, nargs="+", default=[1337, 1338, 1339])
     args = p.parse_args()
