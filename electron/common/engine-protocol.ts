@@ -98,7 +98,7 @@ export interface HostFieldSpec {
 
 export interface HostMethods {
   'engine.info': [void, EngineInfo]
-  'engine.presets': [void, { name: string; model: ModelShape & { vocabSize: number } }[]]
+  'engine.presets': [void, { name: string; model: ModelShape & { vocabSize: number }; train: { lr: number } }[]]
   'engine.countParams': [Partial<ModelShape> & { preset?: string; vocabSize: number }, number]
   'engine.planMemory': [{ model: Partial<ModelShape> & { preset?: string; vocabSize: number }; train?: TrainSettings; dataBytes?: number; dataTokens?: number; threads?: number }, HostMemoryPlan]
   // trains a throwaway model on random tokens for about `seconds` (after a warm-up step)

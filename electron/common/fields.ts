@@ -64,7 +64,7 @@ export const modelFields = {
   preludeLayers: { kind: 'int', min: 0, max: 255, label: 'Prelude layers', help: 'Layers run once before the shared core, to read the input.' },
   codaLayers: { kind: 'int', min: 0, max: 255, label: 'Coda layers', help: 'Layers run once after the core, to turn its state into predictions.' },
   meanPasses: { kind: 'number', min: 1, max: 64, label: 'Mean passes', help: 'How many times the core runs on average in training; also the default when generating.' },
-  maxPasses: { kind: 'int', min: 1, max: 64, label: 'Max passes', help: 'The most core passes a training step samples; 1 makes a plain GPT.' },
+  maxPasses: { kind: 'int', min: 1, max: 64, label: 'Max passes', help: 'The most core passes a training step samples; 1 (the default) makes a plain GPT.' },
   backpropPasses: { kind: 'int', min: 1, max: 64, label: 'Backprop passes', help: 'Gradients flow through the last k passes only, which bounds memory and time.' },
 } as const satisfies FieldTable
 
@@ -74,7 +74,7 @@ export const trainFields = {
   batchSize: { kind: 'int', min: 1, max: 65536, label: 'Batch size', help: 'Sequences per micro-batch; memory grows with it.' },
   seqLen: { kind: 'int', min: 0, max: 4096, label: 'Sequence length', help: 'Characters per training sequence; 0 uses the context length.' },
   gradAccum: { kind: 'int', min: 1, max: 4096, label: 'Gradient accumulation', help: 'Micro-batches per step: a larger batch without its memory.' },
-  lr: { kind: 'number', min: 1e-9, max: 1, label: 'Learning rate', help: 'The peak, reached after warmup; 1e-3 suits small character models.' },
+  lr: { kind: 'number', min: 1e-9, max: 1, label: 'Learning rate', help: "The peak, reached after warmup; left empty, the preset's, shown here." },
   minLr: { kind: 'number', min: 0, max: 1, label: 'Final learning rate', help: 'Where the cosine schedule ends; at most the learning rate.' },
   warmupSteps: { kind: 'int', min: 0, max: INT_MAX, label: 'Warmup steps', help: 'Steps of linear warmup from 0.' },
   weightDecay: { kind: 'number', min: 0, max: 1, label: 'Weight decay', help: 'AdamW\'s decoupled decay on matrices and embeddings.' },
@@ -197,9 +197,11 @@ export function modelProblems(m: Partial<ModelShape>): FieldProblem[] {
     out.push({ key: 'numHeads', message: `${m.numHeads} heads do not divide the embedding width ${m.embedDim}` })
   if (ok('numLayers') && ok('preludeLayers') && ok('codaLayers') && m.preludeLayers! + m.codaLayers! >= m.numLayers!)
     out.push({ key: 'codaLayers', message: `prelude + coda (${m.preludeLayers! + m.codaLayers!}) must leave at least one core layer of ${m.numLayers}` })
-  if (ok('maxPasses') && ok('meanPasses') && m.meanPasses! > m.maxPasses!)
+  // a plain model (max passes 1) leaves the other passes knobs waiting for recursion
+  const recursive = ok('maxPasses') && m.maxPasses! > 1
+  if (recursive && ok('meanPasses') && m.meanPasses! > m.maxPasses!)
     out.push({ key: 'meanPasses', message: `mean passes (${m.meanPasses}) cannot exceed max passes (${m.maxPasses})` })
-  if (ok('maxPasses') && ok('backpropPasses') && m.backpropPasses! > m.maxPasses!)
+  if (recursive && ok('backpropPasses') && m.backpropPasses! > m.maxPasses!)
     out.push({ key: 'backpropPasses', message: `backprop passes (${m.backpropPasses}) cannot exceed max passes (${m.maxPasses})` })
   return out
 }

@@ -114,6 +114,7 @@ export interface DownloadProgress {
 export interface PresetInfo {
   name: string
   model: ModelShape
+  train: { lr: number } // the engine's defaults for a new model of the preset, where they differ by preset
 }
 
 // A model and run to estimate: a preset with any fields changed, and the text it would train on

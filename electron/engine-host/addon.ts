@@ -35,7 +35,7 @@ export interface AddonModel {
 export interface Addon {
   version(): string
   buildInfo(): Omit<EngineInfo, 'pid'>
-  presets(): { name: string; model: ModelShape & { vocabSize: number } }[]
+  presets(): { name: string; model: ModelShape & { vocabSize: number }; train: { lr: number } }[]
   countParams(config: Partial<ModelShape> & { preset?: string; vocabSize: number }): number
   fieldSpecs(): { model: HostFieldSpec[]; train: HostFieldSpec[]; sampling: HostFieldSpec[] }
   planMemory(request: HostMethods['engine.planMemory'][0]): HostMemoryPlan

@@ -35,7 +35,7 @@ export class ModelsService {
   async presets(): Promise<PresetInfo[]> {
     return (await this.engine.call('engine.presets', undefined)).map((p) => {
       const { vocabSize: _v, ...model } = p.model
-      return { name: p.name, model }
+      return { name: p.name, model, train: p.train }
     })
   }
 

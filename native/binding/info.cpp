@@ -39,6 +39,9 @@ Napi::Value presets(const Napi::CallbackInfo & info) {
         Napi::Object o = Napi::Object::New(env);
         o.Set("name", name);
         o.Set("model", model_config_to_js(env, model_preset(name)));
+        Napi::Object train = Napi::Object::New(env);  // what a new model of the preset trains with unless told
+        train.Set("lr", preset_learning_rate(name));
+        o.Set("train", train);
         a.Set(i++, o);
     }
     return a;

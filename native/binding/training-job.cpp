@@ -278,6 +278,11 @@ JobRequest parse_request(const Napi::Object & o) {
     } else {
         r.model = model_preset("8gb");
     }
+    // a new model trains at its preset's peak lr unless told; from a checkpoint, at TrainConfig's
+    if (r.init_from.empty()) {
+        const bool has_model = o.Has("model") && !o.Get("model").IsUndefined();
+        r.train.lr = preset_learning_rate(has_model ? get_string(o.Get("model").As<Napi::Object>(), "preset").value_or("8gb") : "8gb");
+    }
     if (o.Has("train") && !o.Get("train").IsUndefined()) {
         Napi::Object t = require_object(o.Get("train"), "train");
         if (t.Has("steps") && !t.Get("steps").IsUndefined()) r.steps = get_int(t, "steps", 1, INT_MAX);

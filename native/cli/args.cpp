@@ -112,7 +112,7 @@ const std::vector<Flag> & flags() {
         field_flag(limits::batch_size, TR, "sequences per batch (default 16)", [](O & o) -> int & { return o.train.batch_size; });
         field_flag(limits::seq_len, TR, "characters per sequence (default max_seq_len)", [](O & o) -> int & { return o.train.seq_len; });
         field_flag(limits::grad_accum, TR, "batches per optimizer step (default 1)", [](O & o) -> int & { return o.train.grad_accum; });
-        float_flag("lr", TR, "peak learning rate (default 1e-3)", [](O & o) -> float & { return o.train.lr; });
+        float_flag("lr", TR, "peak learning rate (default: the preset's, 3e-3 for micro and 8gb; 1e-3 from a checkpoint)", [](O & o) -> float & { return o.train.lr; });
         float_flag("min_lr", TR, "final learning rate of the cosine (default 1e-4)", [](O & o) -> float & { return o.train.min_lr; });
         field_flag(limits::warmup_steps, TR, "linear warmup steps (default 100)", [](O & o) -> int & { return o.train.warmup_steps; });
         float_flag("weight_decay", TR, "AdamW decoupled weight decay (default 0.1)", [](O & o) -> float & { return o.train.weight_decay; });

@@ -10,12 +10,13 @@ namespace mg {
 
 int cmd_demo(const CliOptions & cli) {
     std::printf("MicroGPT-RLM-PI demo: a tiny recursive GPT learns a generated English text on this CPU.\n"
-                "(run `microgpt --help` for real training, generation and chat)\n\n");
+                "(run `microgpt --help` for real training, generation and chat; the presets train a plain GPT\n"
+                "unless --max_passes is above 1, and the demo switches recursion on to show its passes)\n\n");
     CliOptions o = cli;
     o.mode = CliMode::Train;
     o.preset = "micro";
+    if (!o.given.count("max_passes")) o.model.max_passes = 4, o.given.insert("max_passes");
     o.train.steps = o.given.count("steps") ? o.train.steps : 400;
-    o.train.lr = o.given.count("lr") ? o.train.lr : 3e-3f;
     o.train.warmup_steps = o.given.count("warmup_steps") ? o.train.warmup_steps : 30;
     o.train.eval_interval = 100;
     o.log_interval = 50;

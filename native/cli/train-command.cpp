@@ -144,6 +144,7 @@ int run_training(const CliOptions & o, const std::string & text, const std::stri
     } else {
         if (o.resume) throw UsageError("--resume needs --load_checkpoint (or --checkpoint)");
         r.model = model_config_from_flags(o);
+        if (!o.given.count("lr")) r.train.lr = preset_learning_rate(o.preset.empty() ? "8gb" : o.preset);
     }
 
     const std::string save_path = r.save_path;

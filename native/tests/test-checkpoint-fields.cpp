@@ -49,7 +49,7 @@ static void expect_refused(const std::string & dir, const std::string & good, co
 int main() {
     const std::string dir = tmpdir();
     Tokenizer tok = Tokenizer::from_text("hello, wörld! <|user|>hi<|eot|>");
-    ModelConfig c = model_preset("micro");
+    ModelConfig c = mgtest::recursive_preset("micro");
     c.vocab_size = tok.vocab_size();
     c.embed_dim = 16, c.num_heads = 2, c.hidden_dim = 24, c.max_seq_len = 8, c.num_layers = 3;
     c.prelude_layers = 1, c.coda_layers = 1, c.max_passes = 3, c.mean_passes = 1.5f, c.backprop_passes = 2;

@@ -27,7 +27,7 @@ static void write_all(const std::string & p, const std::string & d) { std::ofstr
 
 static void make_model(GPT & m, Tokenizer & tok, int layers = 3, int embed = 16) {
     tok = Tokenizer::from_text("hello, wörld! <|user|>hi<|eot|>");
-    ModelConfig c = model_preset("micro");
+    ModelConfig c = mgtest::recursive_preset("micro");
     c.vocab_size = tok.vocab_size();
     c.embed_dim = embed, c.num_heads = 2, c.hidden_dim = embed + 8, c.max_seq_len = 8, c.num_layers = layers;
     c.prelude_layers = 1, c.coda_layers = 1, c.max_passes = 3, c.mean_passes = 1.5f, c.backprop_passes = 2;

@@ -30,7 +30,7 @@ SMALL="--preset micro --batch_size 4 --eval_interval 10 --eval_batches 2 --log_i
 
 # --- the original README's flags
 expect "--train --data --steps --save_checkpoint" 0 "saved $W/m.bin after step 20 (done)" -- \
-  $MG --train --data "$D" --steps 20 $SMALL --save_checkpoint "$W/m.bin"
+  $MG --train --data "$D" --steps 20 $SMALL --max_passes 4 --save_checkpoint "$W/m.bin"
 out=$($MG --info --checkpoint "$W/m.best.bin" 2>&1)
 grep -q "^best val loss: [0-9.]* after step [0-9]*$" <<<"$out" && grep -qF "training state: none" <<<"$out" \
   && ok "the best checkpoint beside it holds its weights and mark" || fail "--info of the best checkpoint: $out"
@@ -72,6 +72,9 @@ if [ "$(grep -c '^sample after step [0-9]*:$' <<<"$out")" = 2 ] && grep -q '^sam
    && grep -A3 '^sample after step 5:$' <<<"$out" | grep -q '^  | .*[a-z]'; then ok "--sample_every prints the model's text every N steps"
 else fail "--sample_every 5 over 10 steps should print two samples"; echo "$out" | tail -8 | sed 's/^/       /'; fi
 expect "--max_passes 1 is a plain GPT" 0 "no recursion" -- $MG --train --data "$D" --steps 2 $SMALL --max_passes 1 --save_checkpoint "$W/plain.bin"
+expect "a preset trains a plain GPT at its peak lr" 0 "lr 3.0e-03" -- bash -c "$MG --train --data '$D' --steps 2 $SMALL | grep -A3 'no recursion (plain GPT)'"
+expect "--max_passes alone switches the preset's recursion on" 0 "mean passes 2, max 4, backprop through last 2" -- \
+  $MG --train --data "$D" --steps 1 --preset 8gb --batch_size 2 --max_passes 4 --threads 1
 expect "--info" 0 "training state: step 20 of 20" -- $MG --info --checkpoint "$W/m.bin"
 expect "--help lists the flags" 0 "--backprop_passes" -- $MG --help
 expect "--version" 0 "microgpt" -- $MG --version

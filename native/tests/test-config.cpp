@@ -1,32 +1,52 @@
-// Presets match the documented table, parameter counts are printed, bad configs are refused.
+// Presets match the documented table (plain GPTs, their peak lr), parameter counts are printed,
+// bad configs are refused, a plain model's passes knobs wait for recursion.
 #include "model/gpt.h"
 #include "test-util.h"
 
 using namespace mg;
 
 int main() {
-    struct Row { const char * name; int C, L, NH, T, H; };
-    const Row table[] = {{"micro", 64, 2, 2, 64, 256},   {"8gb", 128, 4, 4, 64, 512},       {"16gb", 256, 6, 8, 128, 1024},
-                         {"small", 256, 6, 4, 128, 1024}, {"medium", 512, 8, 8, 256, 2048}};
+    struct Row { const char * name; int C, L, NH, T, H; float lr; };
+    const Row table[] = {{"micro", 64, 2, 2, 64, 256, 3e-3f},   {"8gb", 128, 4, 4, 64, 512, 3e-3f},
+                         {"16gb", 256, 6, 8, 128, 1024, 1e-3f}, {"small", 256, 6, 4, 128, 1024, 1e-3f},
+                         {"medium", 512, 8, 8, 256, 2048, 1e-3f}};
     std::printf("  %-7s %12s %12s   (vocab 65, as Tiny Shakespeare; recursion adds a C x 2C adapter)\n", "preset",
                 "params", "plain GPT");
     for (const Row & r : table) {
         ModelConfig c = model_preset(r.name);
         EXPECT(c.embed_dim == r.C && c.num_layers == r.L && c.num_heads == r.NH && c.max_seq_len == r.T &&
                c.hidden_dim == r.H);
+        EXPECT(preset_learning_rate(r.name) == r.lr);
+        // plain by default; max_passes above 1 switches on the recursion the preset holds ready
+        EXPECT(!c.recurrent() && c.default_passes() == 1);
         c.vocab_size = 65;
         validate_config(c);
-        ModelConfig plain = c;
-        plain.max_passes = 1, plain.mean_passes = 1, plain.backprop_passes = 1;
-        size_t n = gpt_count_params(c), np = gpt_count_params(plain);
+        ModelConfig rec = c;
+        rec.max_passes = 4;
+        validate_config(rec);
+        EXPECT(rec.mean_passes == 2.0f && rec.backprop_passes == 2 && rec.default_passes() == 2);
+        EXPECT(rec.core_layers() == (r.L >= 4 ? r.L - 2 : r.L));
+        size_t np = gpt_count_params(c), n = gpt_count_params(rec);
         std::printf("  %-7s %12zu %12zu\n", r.name, n, np);
         EXPECT(n == np + size_t(2) * r.C * r.C + r.C);
         GPT m;
         gpt_build(m, c);
-        EXPECT(m.num_params == n && m.params.size() == n);
+        EXPECT(m.num_params == np && m.params.size() == np);
+        EXPECT(m.config.mean_passes == 1.0f && m.config.backprop_passes == 1);  // a plain model keeps what it runs
     }
+    EXPECT_ERROR(preset_learning_rate("tiny"), "unknown preset 'tiny'");
     ModelConfig c = model_preset("8gb");
     c.vocab_size = 65;
+    {  // plain: mean and backprop passes are held to what any max_passes allows, not to 1
+        ModelConfig p = c;
+        p.mean_passes = 9, p.backprop_passes = 5;
+        validate_config(p);
+        p.mean_passes = 65;
+        EXPECT_ERROR(validate_config(p), "mean_passes");
+        p.mean_passes = 2, p.backprop_passes = 0;
+        EXPECT_ERROR(validate_config(p), "backprop_passes");
+    }
+    c.max_passes = 4;  // the rest with recursion on
     EXPECT_ERROR(model_preset("tiny"), "unknown preset 'tiny'");
     auto bad = [&](auto edit, const char * needle) {
         ModelConfig b = c;

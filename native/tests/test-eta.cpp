@@ -90,7 +90,7 @@ static void test_real_run() {
     std::string text = synthetic_corpus(60000, 3);
     Tokenizer tok = Tokenizer::from_text(text);
     std::vector<int> tokens = tok.encode(text, true);
-    ModelConfig mc = model_preset("micro");
+    ModelConfig mc = mgtest::recursive_preset("micro");
     mc.vocab_size = tok.vocab_size();
     mc.embed_dim = reduced ? 32 : 64, mc.hidden_dim = reduced ? 64 : 256, mc.max_seq_len = reduced ? 32 : 64;
     mc.max_passes = 1, mc.mean_passes = 1, mc.backprop_passes = 1;  // steps of one cost: the pace is the clock's

@@ -161,7 +161,7 @@ static void test_split(const std::string & dir) {
     Tokenizer tok = Tokenizer::from_text(text);
     const std::vector<int> ids = tok.encode(text, true);
     GPT m;
-    ModelConfig c = model_preset("micro");
+    ModelConfig c = mgtest::recursive_preset("micro");
     c.embed_dim = 32, c.hidden_dim = 64, c.max_seq_len = 32, c.vocab_size = tok.vocab_size();
     gpt_build(m, c);
     gpt_init_weights(m, 1);

@@ -54,7 +54,7 @@ int main() {
     EXPECT(text.size() >= 100000);
     Tokenizer tok = Tokenizer::from_text(text);
     std::vector<int> tokens = tok.encode(text, true);
-    ModelConfig c = model_preset("micro");
+    ModelConfig c = mgtest::recursive_preset("micro");
     c.vocab_size = tok.vocab_size();
     GPT m;
     gpt_build(m, c);

@@ -39,7 +39,7 @@ static int rss_child(const char * preset) {
     const uint64_t before = status_kb("VmRSS:") * 1024;
     Tokenizer tok = Tokenizer::from_text(text);
     std::vector<int> tokens = tok.encode(text, true);
-    ModelConfig c = model_preset(preset);
+    ModelConfig c = mgtest::recursive_preset(preset);
     c.vocab_size = tok.vocab_size();
     c.mean_passes = float(c.max_passes);  // most steps take every pass
     TrainConfig t;
@@ -117,7 +117,7 @@ int main(int argc, char ** argv) {
         core.num_layers = 2, core.prelude_layers = 0, core.coda_layers = 0, core.max_passes = 5, core.backprop_passes = 1;
         core.mean_passes = 3;
         check_exact("all core, 1 of 5 passes taped", core, 1, 5);
-        ModelConfig eight = model_preset("8gb");
+        ModelConfig eight = mgtest::recursive_preset("8gb");
         check_exact("8gb, batch 4", eight, 4, 64);
     }
 
@@ -193,7 +193,7 @@ int main(int argc, char ** argv) {
 
     // --- a run that does not fit is refused with the numbers and the largest batch that fits
     {
-        ModelConfig med = model_preset("medium");
+        ModelConfig med = mgtest::recursive_preset("medium");
         med.vocab_size = 68;
         TrainConfig t;
         t.batch_size = 65536;
@@ -214,7 +214,7 @@ int main(int argc, char ** argv) {
                        "the suggested batch %d is not the largest that fits", b);
         }
         // already-resident bytes (a loaded checkpoint) are not counted twice
-        ModelConfig eight = model_preset("8gb");
+        ModelConfig eight = mgtest::recursive_preset("8gb");
         eight.vocab_size = 68;
         TrainConfig small;
         const MemoryPlan p = plan_training_memory(eight, small);
@@ -223,7 +223,7 @@ int main(int argc, char ** argv) {
         // when even batch 1 is too much, a smaller preset that fits is named
         TrainConfig one;
         one.batch_size = 1;
-        ModelConfig micro = model_preset("micro");
+        ModelConfig micro = mgtest::recursive_preset("micro");
         micro.vocab_size = 68;
         micro.max_passes = eight.max_passes, micro.mean_passes = eight.mean_passes;
         micro.backprop_passes = eight.backprop_passes;

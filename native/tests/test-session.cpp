@@ -41,7 +41,7 @@ static void sh(const std::string & cmd) {
 static TrainRequest small_request(const std::string & save, int steps, int interval) {
     TrainRequest r;
     r.text = synthetic_corpus(20000, 5);
-    r.model = model_preset("micro");
+    r.model = mgtest::recursive_preset("micro");  // recursion on: the session's paths with passes
     r.model.embed_dim = 32, r.model.hidden_dim = 64, r.model.max_seq_len = 16;
     r.train.steps = steps, r.train.batch_size = 2, r.train.eval_interval = 0, r.train.eval_batches = 1;
     r.save_path = save;
@@ -270,7 +270,7 @@ static void test_full_disk() {
 
 static void test_memory_and_resume() {
     TrainRequest big = small_request("", 1, 0);
-    big.model = model_preset("medium");
+    big.model = mgtest::recursive_preset("medium");
     big.train.batch_size = 65536;
     auto t0 = std::chrono::steady_clock::now();
     EXPECT_CODE(TrainingSession s(big), errc::kOutOfMemory, "of memory is available");

@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "core/rng.h"
+#include "model/config.h"
 
 namespace mgtest {
 
@@ -51,6 +52,14 @@ inline void expect_error(const std::function<void()> & fn, const std::string & n
 #define EXPECT_ERROR(stmt, needle) mgtest::expect_error([&] { stmt; }, needle, __FILE__, __LINE__)
 
 // MG_TEST_REDUCED=1 (set by ctest when the tests run under qemu): long tests run a shorter version.
+// A preset with its recursion switched on (the presets build plain GPTs): the tests written for
+// the recursion's paths (passes, truncated backprop, adaptive depth) train this.
+inline mg::ModelConfig recursive_preset(const std::string & name, int max_passes = 4) {
+    mg::ModelConfig c = mg::model_preset(name);
+    c.max_passes = max_passes;
+    return c;
+}
+
 inline bool reduced() {
     const char * v = std::getenv("MG_TEST_REDUCED");
     return v && *v && *v != '0';

@@ -19,6 +19,7 @@ async function trainMicro(page: Page, datasetId: string, steps: number): Promise
   await page.locator(`[data-dataset="${datasetId}"]`).getByRole('button', { name: /^Train on / }).click()
   await expect(page).toHaveURL(/#\/model$/)
   await page.locator('[data-preset="micro"]').click()
+  await page.getByRole('textbox', { name: 'Max passes' }).fill('4') // recursion on (the presets are plain), for passes and adaptive depth
   await page.getByRole('textbox', { name: 'Steps', exact: true }).fill(String(steps))
   await page.getByRole('button', { name: 'Start training' }).click()
   await expect(page).toHaveURL(/#\/train$/)

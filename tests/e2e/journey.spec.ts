@@ -43,6 +43,8 @@ test('download, pick micro, train and watch, pause, resume, stop, restart, conti
   await names.getByRole('button', { name: /^Train on / }).click()
   await expect(page).toHaveURL(/#\/model$/)
   await page.locator('[data-preset="micro"]').click()
+  // the presets train a plain GPT; max passes above 1 switches recursion on, for the passes dial below
+  await page.getByRole('textbox', { name: 'Max passes' }).fill('4')
   await page.getByLabel('Steps', { exact: true }).fill('100')
   await page.getByLabel('Batch size').fill('256')
   await page.getByLabel('Eval every').fill('20')

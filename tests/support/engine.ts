@@ -42,6 +42,9 @@ export async function waitFor<T>(probe: () => T | undefined | false | null, what
   }
 }
 
-/** Micro-sized training settings that finish in a second or two on this machine. */
-export const tinyModel = { preset: 'micro', embedDim: 32, numHeads: 2, hiddenDim: 64, maxSeqLen: 32 }
+/**
+ * Micro-sized training settings that finish in a second or two on this machine. Recursion on
+ * (the presets are plain GPTs), so the tests reach passes, adaptive depth and their caches.
+ */
+export const tinyModel = { preset: 'micro', embedDim: 32, numHeads: 2, hiddenDim: 64, maxSeqLen: 32, maxPasses: 4 }
 export const tinyTrain = { batchSize: 4, evalInterval: 10, evalBatches: 2 }

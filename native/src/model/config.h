@@ -24,7 +24,7 @@ struct ModelConfig {
     int prelude_layers = 1;      // unshared, before the core
     int coda_layers = 1;         // unshared, after the core
     float mean_passes = 2.0f;    // training: passes per step are sampled around this mean
-    int max_passes = 4;          // training: passes are clamped to [1, max_passes]; 1 = no recursion
+    int max_passes = 4;          // training: passes are clamped to [1, max_passes]; 1 = no recursion (the presets')
     int backprop_passes = 2;     // training: gradients flow through the last k passes only
 
     bool recurrent() const { return max_passes > 1; }
@@ -33,6 +33,7 @@ struct ModelConfig {
 };
 
 ModelConfig model_preset(const std::string & name);  // throws mg::error naming the presets
+float preset_learning_rate(const std::string & name); // the peak lr a new model of the preset trains with
 const std::vector<std::string> & model_preset_names();
 void validate_config(const ModelConfig & config);    // throws mg::error with a hint
 std::string describe_config(const ModelConfig & config);

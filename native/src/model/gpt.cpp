@@ -92,6 +92,7 @@ static void point_views(GPT & m) {
 void gpt_build(GPT & m, const ModelConfig & config) {
     validate_config(config);
     m.config = config;
+    if (!config.recurrent()) m.config.mean_passes = 1.0f, m.config.backprop_passes = 1;  // what a plain model runs
     fill_layout(m.info, config);
     m.num_params = gpt_count_params(config);
     m.params.assign(m.num_params, 0.0f);

@@ -9,7 +9,8 @@ import { api } from '../lib/api'
 import { toShownError, type ShownError } from '../lib/errors'
 import { useSettingsStore } from './settings'
 
-export const defaultTrain: TrainSettings = { steps: 2000, batchSize: 16, lr: 0.001 }
+// lr is left to the engine, which trains a new model at its preset's (PresetInfo.train)
+export const defaultTrain: TrainSettings = { steps: 2000, batchSize: 16 }
 
 export const useModelsStore = defineStore('models', () => {
   const settings = useSettingsStore()

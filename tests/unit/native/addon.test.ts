@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import type { Addon } from '../../../electron/engine-host/addon'
+import type { Addon, AddonTrainRequest } from '../../../electron/engine-host/addon'
 import { repoRoot, tempDir, tinyModel, tinyTrain, writeCorpus } from '../../support/engine'
 
 const addonPath = join(repoRoot, 'native', 'out', 'Release', 'microgpt.node')
@@ -23,7 +23,13 @@ describe('addon', () => {
     expect(addon.version()).toMatch(/^\d+\.\d+\.\d+$/)
     expect(addon.buildInfo()).toMatchObject({ napiVersion: 8, cppStandard: 202002 })
     expect(addon.presets().map((p) => p.name)).toEqual(['micro', '8gb', '16gb', 'small', 'medium'])
-    expect(addon.countParams({ preset: '8gb', vocabSize: 65 })).toBe(845312)
+    // plain GPTs at their peak lr; max passes above 1 adds the recursion's adapter and state norm (2C² + C)
+    expect(addon.presets().map((p) => [p.name, p.model.maxPasses, p.train.lr])).toEqual([
+      ['micro', 1, expect.closeTo(3e-3, 9)], ['8gb', 1, expect.closeTo(3e-3, 9)], ['16gb', 1, expect.closeTo(1e-3, 9)],
+      ['small', 1, expect.closeTo(1e-3, 9)], ['medium', 1, expect.closeTo(1e-3, 9)],
+    ])
+    expect(addon.countParams({ preset: '8gb', vocabSize: 65 })).toBe(812416)
+    expect(addon.countParams({ preset: '8gb', vocabSize: 65, maxPasses: 4 })).toBe(812416 + 2 * 128 * 128 + 128)
   })
 
   it('throws TypeError for wrong types and RangeError for wrong values', () => {
@@ -48,6 +54,26 @@ describe('addon', () => {
     await expect(addon.loadModel(join(tempDir(), 'missing.bin'))).rejects.toMatchObject({ code: 'ENGINE_ERROR', message: expect.stringContaining('cannot open checkpoint'), hint: expect.any(String) })
     const job = new addon.TrainingJob({ dataPath: join(tempDir(), 'none.txt') }, () => {})
     await expect(job.done).rejects.toMatchObject({ code: 'ENGINE_ERROR', message: expect.stringContaining('cannot open data file') })
+  })
+
+  it("trains a new model of a preset as a plain GPT at the preset's peak lr, and one from a checkpoint at 1e-3", async () => {
+    const dir = tempDir()
+    const startOf = async (request: AddonTrainRequest) => {
+      let started: Record<string, unknown> | undefined
+      const job = new addon.TrainingJob(request, (e) => { if (e.type === 'started') started = e })
+      await expect(job.done).resolves.toMatchObject({ status: 'finished' })
+      return started as { model: { maxPasses: number; meanPasses: number }; train: { lr: number } }
+    }
+    const plain = await startOf({ dataPath: data, checkpointPath: join(dir, 'p.bin'), model: { ...tinyModel, maxPasses: undefined }, train: { ...tinyTrain, steps: 2 } })
+    expect(plain.model).toMatchObject({ maxPasses: 1, meanPasses: 1 })
+    expect(plain.train.lr).toBeCloseTo(3e-3, 9)
+    const told = await startOf({ dataPath: data, checkpointPath: join(dir, 't.bin'), model: tinyModel, train: { ...tinyTrain, steps: 2, lr: 2e-3 } })
+    expect(told.model).toMatchObject({ maxPasses: 4, meanPasses: 2 })
+    expect(told.train.lr).toBeCloseTo(2e-3, 9)
+    const medium = await startOf({ dataPath: data, checkpointPath: join(dir, 'm.bin'), model: { preset: 'medium', embedDim: 32, numHeads: 2, hiddenDim: 64, maxSeqLen: 16, numLayers: 3 }, train: { ...tinyTrain, steps: 1 } })
+    expect(medium.train.lr).toBeCloseTo(1e-3, 9)
+    const further = await startOf({ dataPath: data, checkpointPath: join(dir, 'f.bin'), initFrom: join(dir, 'p.bin'), train: { ...tinyTrain, steps: 2 } })
+    expect(further.train.lr).toBeCloseTo(1e-3, 9)
   })
 
   it('keeps going when a listener throws', async () => {

@@ -10,7 +10,8 @@ vi.mock('../../../../renderer/src/lib/api', () => ({ api: fake.api, transport: f
 import { useModelsStore } from '../../../../renderer/src/stores/models'
 import { useSettingsStore } from '../../../../renderer/src/stores/settings'
 
-const micro = { embedDim: 64, numLayers: 2, numHeads: 2, maxSeqLen: 64, hiddenDim: 256, preludeLayers: 0, codaLayers: 0, meanPasses: 1, maxPasses: 1, backpropPasses: 1 }
+// as the engine gives it: plain (max passes 1), its recursion knobs waiting for max passes above 1
+const micro = { embedDim: 64, numLayers: 2, numHeads: 2, maxSeqLen: 64, hiddenDim: 256, preludeLayers: 0, codaLayers: 0, meanPasses: 2, maxPasses: 1, backpropPasses: 2 }
 const defaultSettings = { threads: 0, defaultPreset: '8gb', saveInterval: 200, sampleInterval: 200, theme: 'system', ui: { view: 'datasets', draft: null } }
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
@@ -19,7 +20,10 @@ describe('models store', () => {
     await tick(200) // the previous test's store may still have an estimate timer going
     setActivePinia(createPinia())
     for (const g of Object.values(fake.api)) for (const f of Object.values(g)) f.mockReset()
-    fake.api.models.presets.mockResolvedValue([{ name: 'micro', model: micro }, { name: '8gb', model: { ...micro, embedDim: 128, numLayers: 4, numHeads: 4, hiddenDim: 512 } }])
+    fake.api.models.presets.mockResolvedValue([
+      { name: 'micro', model: micro, train: { lr: 3e-3 } },
+      { name: '8gb', model: { ...micro, embedDim: 128, numLayers: 4, numHeads: 4, hiddenDim: 512 }, train: { lr: 3e-3 } },
+    ])
     fake.api.settings.get.mockResolvedValue({ ...defaultSettings, defaultPreset: 'micro' })
     fake.api.settings.update.mockImplementation(async (p) => ({ ...defaultSettings, ...p }))
   })
@@ -28,6 +32,8 @@ describe('models store', () => {
     const store = useModelsStore()
     await store.load()
     expect(store.draft.preset).toBe('micro')
+    expect(store.problems).toEqual([]) // a plain preset's mean and backprop passes (2) wait for max passes above 1
+    expect(store.draft.train.lr).toBeUndefined() // left to the engine: the preset's
     store.setModelField('embedDim', 96)
     store.setModelField('numHeads', 3)
     expect(store.shape).toMatchObject({ embedDim: 96, numHeads: 3, numLayers: 2 })
