@@ -135,7 +135,7 @@ def names_target(args):
     table = study_table(summary, ["seed", "val loss, best checkpoint (nats)", "at step", "val loss, last step (nats)", "val characters", "training time"],
                         [[r["seed"], f"{r['best']:.4f}", r["best_step"], f"{r['last']:.4f}", f"{r['tokens']:,}", f"{r['seconds']:.0f} s"] for r in rows],
                         ["**mean ± sd**", f"**{mean_sd(rows, 'best')}**", "", f"**{mean_sd(rows, 'last')}**", "", ""], log)
-    write_study(f"names-{args.preset}", table, started)
+    write_study(args.out or f"names-{args.preset}", table, started)
 
 
 def shakespeare_data(args):
@@ -490,6 +490,7 @@ def main():
     nt.add_argument("--eval_interval", type=int, default=250)
     nt.add_argument("--seeds", type=int, nargs="+", default=[1337, 1338, 1339])
     nt.add_argument("--work", help="where the runs go")
+    nt.add_argument("--out", help="the table's name in docs/quality (default names-<preset>)")
     nt.add_argument("extra", nargs="*", help="more engine flags, after --")
     sh = sub.add_parser("shakespeare-plain", help="nanoGPT's CPU Shakespeare run, reproduced with a plain GPT")
     sh.add_argument("--data")
