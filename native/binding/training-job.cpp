@@ -260,10 +260,12 @@ JobRequest parse_request(const Napi::Object & o) {
     r.sample_interval = get_int(o, "sampleInterval", 0, 1 << 30).value_or(0);
     r.sample_tokens = get_int(o, "sampleTokens", 1, 10000).value_or(120);
     j.threads = get_int(o, "threads", 0, 1024).value_or(0);
+    std::string preset = "8gb";  // the model without a model object, and the lr's preset
     if (o.Has("model") && !o.Get("model").IsUndefined()) {
         Napi::Object m = require_object(o.Get("model"), "model");
+        preset = get_string(m, "preset").value_or(preset);
         try {
-            r.model = model_preset(get_string(m, "preset").value_or("8gb"));
+            r.model = model_preset(preset);
         } catch (const mg::error & e) {
             throw Napi::RangeError::New(o.Env(), e.message + " (" + e.hint + ")");
         }
@@ -276,13 +278,10 @@ JobRequest parse_request(const Napi::Object & o) {
         if (auto v = get_int(m, "maxPasses", 1, 64)) r.max_passes = *v;
         if (auto v = get_int(m, "backpropPasses", 1, 64)) r.backprop_passes = *v;
     } else {
-        r.model = model_preset("8gb");
+        r.model = model_preset(preset);
     }
     // a new model trains at its preset's peak lr unless told; from a checkpoint, at TrainConfig's
-    if (r.init_from.empty()) {
-        const bool has_model = o.Has("model") && !o.Get("model").IsUndefined();
-        r.train.lr = preset_learning_rate(has_model ? get_string(o.Get("model").As<Napi::Object>(), "preset").value_or("8gb") : "8gb");
-    }
+    if (r.init_from.empty()) r.train.lr = preset_learning_rate(preset);
     if (o.Has("train") && !o.Get("train").IsUndefined()) {
         Napi::Object t = require_object(o.Get("train"), "train");
         if (t.Has("steps") && !t.Get("steps").IsUndefined()) r.steps = get_int(t, "steps", 1, INT_MAX);

@@ -54,9 +54,11 @@ std::string with_commas(double v) {
 static const char * const kArchitectureFlags[] = {"preset", "embed_dim", "num_layers", "num_heads",
                                                    "max_seq_len", "hidden_dim", "prelude_layers", "coda_layers"};
 
+static std::string preset_of(const CliOptions & o) { return o.preset.empty() ? "8gb" : o.preset; }
+
 // The model config the flags ask for: a preset (8gb by default) with any explicit overrides.
 static ModelConfig model_config_from_flags(const CliOptions & o) {
-    ModelConfig c = model_preset(o.preset.empty() ? "8gb" : o.preset);
+    ModelConfig c = model_preset(preset_of(o));
     const ModelConfig & f = o.model;
 #define MG_TAKE(field) \
     if (o.given.count(#field)) c.field = f.field;
@@ -144,7 +146,7 @@ int run_training(const CliOptions & o, const std::string & text, const std::stri
     } else {
         if (o.resume) throw UsageError("--resume needs --load_checkpoint (or --checkpoint)");
         r.model = model_config_from_flags(o);
-        if (!o.given.count("lr")) r.train.lr = preset_learning_rate(o.preset.empty() ? "8gb" : o.preset);
+        if (!o.given.count("lr")) r.train.lr = preset_learning_rate(preset_of(o));
     }
 
     const std::string save_path = r.save_path;
