@@ -121,15 +121,16 @@ def names_target(args):
         out = run(cmd, log, work)
         seconds = time.time() - t0
         best_line = next(l for l in out.splitlines() if l.startswith("best val loss"))
+        seq_len = int(next(l for l in out.splitlines() if l.startswith("training:")).split(" x ")[1].split(",")[0])
         best_step = int(best_line.split("after step")[1].split(",")[0])
         best, last = evaluate(path.replace(".bin", ".best.bin"), data), evaluate(path, data)
         rows.append({"seed": seed, "best": best["loss"], "last": last["loss"], "best_step": best_step, "tokens": best["tokens"],
-                     "seconds": seconds})
+                     "seconds": seconds, "seq_len": seq_len})
         print(f"seed {seed}: best {best['loss']:.4f} (step {best_step}), last {last['loss']:.4f} nats ({seconds:.0f} s)", flush=True)
     n_params = f"{param_count(os.path.join(work, f'names-{args.preset}-{args.seeds[0]}.bin')):,}"
     lr = args.lr or "the preset's"
     summary = (f"`{args.preset}` ({n_params} parameters{', ' + ' '.join(args.extra) if args.extra else ''}), whole lines held out with the seed "
-               f"(`--split_lines`), {args.steps} steps of {args.batch_size} × 64 characters, peak lr {lr}, val every "
+               f"(`--split_lines`), {args.steps} steps of {args.batch_size} × {rows[0]['seq_len']} characters, peak lr {lr}, val every "
                f"{args.eval_interval} steps; each run's best and last checkpoints evaluated with `--eval` over the whole val split; "
                f"{len(rows)} seed(s), {sum(r['seconds'] for r in rows) / 60:.1f} min of training in all on this machine.")
     table = study_table(summary, ["seed", "val loss, best checkpoint (nats)", "at step", "val loss, last step (nats)", "val characters", "training time"],

@@ -85,6 +85,7 @@ export const trainFields = {
   evalBatches: { kind: 'int', min: 1, max: 100000, label: 'Eval batches', help: 'Batches of held-out text per validation.' },
   valFraction: { kind: 'number', min: 0, max: 0.5, label: 'Validation share', help: 'The part of the text held out to measure the model: its tail, or whole lines.' },
   splitLines: { kind: 'bool', label: 'Hold out whole lines', help: 'Measure on whole lines chosen at random (with the seed) instead of the end of the text: right for lists such as names, which are often sorted.' },
+  lineSequences: { kind: 'bool', label: 'Each line its own sequence', help: 'Train and measure every line alone, from its first character, instead of windows across lines: better for lists such as names. A row is then one line, so raise the batch size (about 4 x for names) to train on as many characters per step; every line must fit the context.' },
   seed: { kind: 'number', min: 0, max: SAFE_SEED, label: 'Seed', help: 'Initialisation, batches and passes; the same seed repeats a run.' },
 } as const satisfies FieldTable
 
@@ -207,6 +208,30 @@ export function modelProblems(m: Partial<ModelShape>): FieldProblem[] {
 }
 
 /** The same for a training run's settings (the engine's validate_train_config). */
+/**
+ * How a run treats lines, where the settings leave it open. A list of lines (the catalog's names)
+ * holds out whole lines: its tail would flatter, as it is sorted. Each line its own sequence is
+ * asked for, not a default: it learns names better for the same work per step, but a row is then
+ * one short line, so at the same batch size a step trains on a quarter of the characters
+ * (docs/quality.md §5). It holds out whole lines. The back end resolves a run's settings with
+ * it, and the Model form shows the same.
+ */
+export function lineSettings(t: TrainSettings, listOfLines: boolean): { splitLines: boolean; lineSequences: boolean } {
+  const lineSequences = t.lineSequences ?? false
+  return { splitLines: t.splitLines ?? (listOfLines || lineSequences), lineSequences }
+}
+
+/**
+ * The sequence length a run trains at, as the engine resolves it: the settings' seqLen, else,
+ * each line its own sequence, the longest line (its break included) when it fits the context,
+ * else the context. longestLine comes from the dataset's statistics (unknown: the context).
+ */
+export function trainSequenceLength(t: TrainSettings, maxSeqLen: number, listOfLines: boolean, longestLine?: number): number {
+  if (t.seqLen) return t.seqLen
+  const fits = longestLine !== undefined && longestLine > 0 && longestLine <= maxSeqLen
+  return fits && lineSettings(t, listOfLines).lineSequences ? longestLine : maxSeqLen
+}
+
 export function trainProblems(t: TrainSettings): FieldProblem[] {
   const out = boundProblems(trainFields, t)
   const bad = new Set(out.map((p) => p.key))
@@ -217,5 +242,7 @@ export function trainProblems(t: TrainSettings): FieldProblem[] {
     out.push({ key: 'valFraction', message: 'Validation share must be above 0 and below 0.5' })
   for (const k of ['weightDecay', 'beta1', 'beta2'] as const)
     if (t[k] !== undefined && !bad.has(k) && t[k] >= 1) out.push({ key: k, message: `${trainFields[k].label} must be below 1` })
+  if (t.lineSequences === true && t.splitLines === false)
+    out.push({ key: 'lineSequences', message: `${trainFields.lineSequences.label} needs "${trainFields.splitLines.label}" on` })
   return out
 }

@@ -66,6 +66,7 @@ export interface ModelDraft {
 export interface DatasetStats {
   bytes: number // of the text the engine trains on
   lines: number
+  longestLine?: number // characters of the longest line with its break (lists of lines: a sequence each); absent in records from before
   characters: number // code points
   vocabularySize: number // distinct characters: the model's vocabulary, before its 3 special tokens
 }

@@ -52,7 +52,7 @@ export interface DatasetsOptions {
   pickers?: Pickers
 }
 
-const summary = (s: TextStats): DatasetStats => ({ bytes: s.bytes, lines: s.lines, characters: s.characters, vocabularySize: s.vocabularySize })
+const summary = (s: TextStats): DatasetStats => ({ bytes: s.bytes, lines: s.lines, longestLine: s.longestLine, characters: s.characters, vocabularySize: s.vocabularySize })
 
 export class DatasetsService {
   private busy = new Map<string, AbortController>()

@@ -3,8 +3,8 @@
 // checked against before it allocates), the engine process's resident size, and a short real
 // training run (calibration).
 import { ApiError } from '../common/errors'
-import { checkFields, modelFields, trainFields, type ModelShape, type TrainSettings } from '../common/fields'
-import type { CalibrationResult, ModelEstimate, ModelEstimateRequest, PresetInfo } from '../common/types'
+import { checkFields, lineSettings, modelFields, trainFields, trainSequenceLength, type ModelShape, type TrainSettings } from '../common/fields'
+import type { CalibrationResult, DatasetStats, ModelEstimate, ModelEstimateRequest, PresetInfo } from '../common/types'
 import type { DatasetsService } from './datasets'
 import type { EngineClient } from './engine-client'
 import type { SettingsService } from './settings'
@@ -83,14 +83,15 @@ export class ModelsService {
     if (payload === undefined || payload === null) throw bad('the request must be an object')
     const req = checkedFields(() => checkFields({}, payload, 'the request', [...requestKeys, ...extra])) as ModelEstimateRequest
     const model = checkedFields(() => checkFields(modelFields, req.model, 'model'))
-    const train = checkedFields(() => checkFields(trainFields, req.train, 'train'))
+    let train = checkedFields(() => checkFields(trainFields, req.train, 'train'))
     if (req.preset !== undefined && typeof req.preset !== 'string') throw bad('preset must be a string')
     let characters: number
+    let stats: DatasetStats | undefined
     let dataBytes = 0
     let dataTokens = 0
     if (req.datasetId !== undefined) {
       await this.datasets.path(req.datasetId) // refuses an unknown or not yet downloaded dataset
-      const stats = (await this.datasets.list()).find((d) => d.id === req.datasetId)?.stats
+      stats = (await this.datasets.list()).find((d) => d.id === req.datasetId)?.stats
       if (!stats) throw new ApiError('NOT_FOUND', `dataset ${req.datasetId} has no statistics yet`)
       characters = stats.vocabularySize
       dataBytes = stats.bytes
@@ -104,6 +105,14 @@ export class ModelsService {
     }
     // no preset: the one a training run would start from (TrainingService takes the same default)
     const preset = req.preset ?? (await this.settings.get()).defaultPreset
+    if (req.datasetId !== undefined) {
+      // the run's line settings and sequence length as training on this dataset resolves them (a
+      // list of names: a line per row, as long as its longest line), which the engine cannot see here
+      const listOfLines = this.datasets.holdsOutLines(req.datasetId)
+      const maxSeqLen = model.maxSeqLen ?? (await this.presets()).find((p) => p.name === preset)?.model.maxSeqLen
+      const seqLen = maxSeqLen === undefined ? train.seqLen : trainSequenceLength(train, maxSeqLen, listOfLines, stats?.longestLine)
+      train = { ...train, ...lineSettings(train, listOfLines), ...(seqLen === undefined ? {} : { seqLen }) }
+    }
     return { model: { preset, ...model, vocabSize: characters + specialTokens }, train, dataBytes, dataTokens }
   }
 }

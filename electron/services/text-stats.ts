@@ -13,6 +13,7 @@ export interface CharCount {
 export interface TextStats {
   bytes: number // UTF-8 bytes (of the file itself when it was fed as bytes)
   lines: number // "\n"s, plus one for a last line without one; '' has 0
+  longestLine: number // characters of the longest line with its line break (a last line without one counts one)
   characters: number // code points
   vocabularySize: number // distinct code points
   histogram: CharCount[] // every distinct code point, by count descending, then by code point
@@ -59,6 +60,8 @@ export class TextStatsCounter {
   private bytes = 0
   private characters = 0
   private newlines = 0
+  private lineChars = 0 // of the line being read, its break not yet seen
+  private longestLine = 0
   private lastCodePoint = -1
   private pendingHigh = -1 // a high surrogate waiting for the next chunk's first code unit
   private heldBytes: Uint8Array = new Uint8Array(0) // a UTF-8 sequence the next chunk may finish
@@ -104,6 +107,7 @@ export class TextStatsCounter {
           this.astral.set(cp, (this.astral.get(cp) ?? 0) + 1)
           this.lastCodePoint = cp
           characters++
+          this.lineChars++
           bytes += 4
           continue
         }
@@ -116,7 +120,12 @@ export class TextStatsCounter {
       bmp[c]++
       characters++
       bytes += utf8Length(c)
-      if (c === 10) newlines++
+      this.lineChars++
+      if (c === 10) {
+        newlines++
+        if (this.lineChars > this.longestLine) this.longestLine = this.lineChars
+        this.lineChars = 0
+      }
       this.lastCodePoint = c
     }
     this.characters += characters
@@ -129,6 +138,7 @@ export class TextStatsCounter {
     this.lastCodePoint = this.pendingHigh
     this.pendingHigh = -1
     this.characters++
+    this.lineChars++
     if (countBytes) this.bytes += 3
   }
 
@@ -139,6 +149,8 @@ export class TextStatsCounter {
     c.bytes = this.bytes
     c.characters = this.characters
     c.newlines = this.newlines
+    c.lineChars = this.lineChars
+    c.longestLine = this.longestLine
     c.lastCodePoint = this.lastCodePoint
     c.pendingHigh = this.pendingHigh
     c.heldBytes = this.heldBytes
@@ -152,7 +164,8 @@ export class TextStatsCounter {
     // Stable sort: equal counts stay in code point order.
     histogram.sort((a, b) => b.count - a.count)
     const lines = this.newlines + (this.characters > 0 && this.lastCodePoint !== 10 ? 1 : 0)
-    return { bytes: this.bytes, lines, characters: this.characters, vocabularySize: histogram.length, histogram }
+    const longestLine = Math.max(this.longestLine, this.lineChars > 0 ? this.lineChars + 1 : 0)
+    return { bytes: this.bytes, lines, longestLine, characters: this.characters, vocabularySize: histogram.length, histogram }
   }
 }
 

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { ApiError, toErrorShape } from '../common/errors'
 import type { HostTrainEvent } from '../common/engine-protocol'
-import { checkFields, modelFields, trainFields } from '../common/fields'
+import { checkFields, lineSettings, modelFields, trainFields } from '../common/fields'
 import type { HistoryPoint, ModelShape, RunHistory, RunInfo, StepPoint, TrainSettings, TrainStartRequest } from '../common/types'
 import { fileError, JsonWriteQueue, readJson } from './atomic-file'
 import { checkpointFile, type CheckpointRecord, type CheckpointRuns } from './checkpoints'
@@ -128,8 +128,8 @@ export class TrainingService implements CheckpointRuns {
     const model = checkedFields(() => checkFields(modelFields, o.model, 'model', ['preset'] as const))
     if (model.preset !== undefined && typeof model.preset !== 'string') throw bad('model.preset must be a string')
     const asked: TrainSettings = checkedFields(() => checkFields(trainFields, o.train, 'train'))
-    // a catalog list of lines (names, sorted) holds out whole lines unless told otherwise: its tail would flatter
-    const train: TrainSettings = asked.splitLines === undefined && this.datasets.holdsOutLines(datasetId) ? { ...asked, splitLines: true } : asked
+    // a catalog list of lines (names) holds out whole lines unless told otherwise (common/fields.ts lineSettings)
+    const train: TrainSettings = { ...asked, ...lineSettings(asked, this.datasets.holdsOutLines(datasetId)) }
     const initFrom = o.initFromCheckpointId === undefined ? undefined : this.run(o.initFromCheckpointId).checkpointPath
     const s = await this.settings.get()
     if (!initFrom && model.preset === undefined) model.preset = s.defaultPreset

@@ -138,6 +138,7 @@ const std::vector<Field<TrainConfig>> & train_table() {
         F("evalBatches",  limits::eval_batches,  [](C & c) -> Slot { return &c.eval_batches; }),
         F("valFraction",  0, 0.5,                [](C & c) -> Slot { return &c.val_fraction; }),
         F("splitLines",                          [](C & c) -> Slot { return &c.split_lines; }),
+        F("lineSequences",                       [](C & c) -> Slot { return &c.line_sequences; }),
         F("seed",         0, kSafeInteger,       [](C & c) -> Slot { return &c.seed; }),
     };
     return t;

@@ -27,6 +27,7 @@ public:
         loaded_ = std::make_shared<LoadedModel>();
         loaded_->path = path_;
         loaded_->tokenizer = ck.tokenizer;
+        loaded_->line_sequences = ck.split.line_sequences;
         if (ck.has_train_state) {
             loaded_->trained_steps = ck.train.step;
             loaded_->schedule_steps = ck.train.config.steps;
@@ -180,6 +181,7 @@ Napi::Value ModelHandle::generate(const Napi::CallbackInfo & info) {
     Napi::Function on_text = require_function(info[1], "onText");
     GenerateRequest req;
     apply_generate_fields(o, req.config, {"prompt", "history", "threads"});
+    req.config.line_sequences = model_->line_sequences;
     req.threads = get_int(o, "threads", 0, 1024).value_or(0);
     try {
         validate_generate_config(req.config, model_->model.config);

@@ -25,6 +25,7 @@ struct LoadedModel {
     Tokenizer tokenizer;
     int trained_steps = -1;  // -1: the checkpoint had no training state
     int schedule_steps = 0;
+    bool line_sequences = false;  // trained on each line alone (GenerateConfig::line_sequences)
 };
 
 class ModelHandle : public Napi::ObjectWrap<ModelHandle> {

@@ -110,7 +110,7 @@ const std::vector<Flag> & flags() {
                    [](O & o) -> float & { return o.generate.kl_threshold; });
         field_flag(limits::steps, TR, "optimizer steps (default 2000)", [](O & o) -> int & { return o.train.steps; });
         field_flag(limits::batch_size, TR, "sequences per batch (default 16)", [](O & o) -> int & { return o.train.batch_size; });
-        field_flag(limits::seq_len, TR, "characters per sequence (default max_seq_len)", [](O & o) -> int & { return o.train.seq_len; });
+        field_flag(limits::seq_len, TR, "characters per sequence (default max_seq_len; with --line_sequences the longest line)", [](O & o) -> int & { return o.train.seq_len; });
         field_flag(limits::grad_accum, TR, "batches per optimizer step (default 1)", [](O & o) -> int & { return o.train.grad_accum; });
         float_flag("lr", TR, "peak learning rate (default: the preset's, 3e-3 for micro and 8gb; 1e-3 from a checkpoint)", [](O & o) -> float & { return o.train.lr; });
         float_flag("min_lr", TR, "final learning rate of the cosine (default 1e-4)", [](O & o) -> float & { return o.train.min_lr; });
@@ -126,6 +126,9 @@ const std::vector<Flag> & flags() {
                    [](O & o) -> float & { return o.train.val_fraction; });
         add("split_lines", nullptr, TR, "hold out whole lines chosen with --seed, not the text's tail (for lists, e.g. names)",
             [](O & o, const std::string &, const std::string &) { o.train.split_lines = true; });
+        add("line_sequences", nullptr, TR,
+            "train each line as its own sequence from position 0, as makemore does (sets --split_lines; every line must fit the context)",
+            [](O & o, const std::string &, const std::string &) { o.train.split_lines = o.train.line_sequences = true; });
         int_flag("log_interval", TR, "print progress every N steps (default 10)", 1, INT_MAX, [](O & o) -> int & { return o.log_interval; });
         int_flag("save_interval", TR, "autosave every N steps; 0 = only at the end (default 500)", 0, INT_MAX,
                  [](O & o) -> int & { return o.save_interval; });

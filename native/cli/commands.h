@@ -13,6 +13,7 @@ namespace mg {
 struct LoadedModel {
     GPT model;
     Tokenizer tokenizer;
+    bool line_sequences = false;  // trained on each line alone (GenerateConfig::line_sequences)
 };
 
 // Set by SIGINT: training stops after the current step and saves; generation ends its reply.

@@ -51,6 +51,7 @@ static void print_json(const CliOptions & o, const EvalReport & rep) {
     field("split", json_string(o.split));
     field("val_fraction", val ? json_float(rep.val_fraction) : "null");
     field("split_lines", rep.split_lines ? "true" : "false");
+    field("line_sequences", rep.line_sequences ? "true" : "false");
     field("data_tokens", std::to_string(rep.data_tokens));
     field("data_is_training_data", rep.data_is_training_data ? (*rep.data_is_training_data ? "true" : "false") : "null");
     field("tokens", std::to_string(r.tokens));
@@ -81,9 +82,9 @@ static void print_text(const CliOptions & o, const EvalReport & rep) {
     std::string passes = r.adaptive ? "adaptive, at most " + std::to_string(r.passes) + " (KL < " +
                                           json_float(o.generate.kl_threshold) + ")"
                                     : std::to_string(r.passes);
-    std::printf("passes %s, mean %.2f | %s tokens in %s windows of %d | %d threads\n", passes.c_str(), r.mean_passes,
-                with_commas(double(r.tokens)).c_str(), with_commas(double(r.windows)).c_str(), r.seq_len,
-                omp_get_max_threads());
+    std::printf("passes %s, mean %.2f | %s tokens in %s windows of %s%d | %d threads\n", passes.c_str(), r.mean_passes,
+                with_commas(double(r.tokens)).c_str(), with_commas(double(r.windows)).c_str(),
+                rep.line_sequences ? "a line each, up to " : "", r.seq_len, omp_get_max_threads());
     std::printf("loss %.4f nats | %.4f bits/char | %s tok/s | %.4f ms/token | %.2f s\n", r.loss, r.bits_per_char,
                 with_commas(r.tokens_per_sec).c_str(), r.ms_per_token, r.seconds);
 }

@@ -14,9 +14,10 @@ static void warn_if_random(const CliOptions & o) {
         std::fprintf(stderr, "note: no --checkpoint given, so the model has random weights and its text is noise\n");
 }
 
-static GenerateConfig generation_config(const CliOptions & o) {
+static GenerateConfig generation_config(const CliOptions & o, const LoadedModel & lm) {
     GenerateConfig g = o.generate;
     if (!o.given.count("kl_threshold") && !g.adaptive) g.kl_threshold = 1e-3f;
+    g.line_sequences = lm.line_sequences;
     return g;
 }
 
@@ -30,7 +31,7 @@ static void print_stats(const GenerateResult & r, const GenerateConfig & g) {
 int print_generation(const LoadedModel & lm, const CliOptions & o, const std::string & prompt) {
     g_interrupted.store(false);
     std::fputs(prompt.c_str(), stdout);
-    const GenerateConfig cfg = generation_config(o);
+    const GenerateConfig cfg = generation_config(o, lm);
     GenerateResult r = generate(lm.model, lm.tokenizer, prompt, cfg, [](const std::string & piece, const std::vector<uint8_t> &) {
         std::fputs(piece.c_str(), stdout);
         std::fflush(stdout);
@@ -56,7 +57,7 @@ int cmd_chat(const CliOptions & o) {
     warn_if_random(o);
     install_interrupt_handler();
     std::vector<ChatTurn> history;
-    GenerateConfig cfg = generation_config(o);
+    GenerateConfig cfg = generation_config(o, lm);
     std::printf("chat with %s (context %d characters). /reset forgets, /quit or Ctrl-D ends.\n",
                 o.load_checkpoint.empty() ? "a random model" : o.load_checkpoint.c_str(), lm.model.config.max_seq_len);
     std::string line;
@@ -114,6 +115,12 @@ int cmd_info(const CliOptions & o) {
                     ck.train.config.steps, ck.train.config.batch_size, ck.train.config.lr);
     else
         std::printf("training state: none (weights only)\n");
+    if (ck.has_split || ck.has_train_state)
+        std::printf("val split: %s%s\n",
+                    !ck.split.lines ? "the text's tail"
+                    : ck.split.line_sequences ? "whole lines chosen with the seed, each line its own sequence"
+                                              : "whole lines chosen with the seed",
+                    (" (" + std::to_string(int(100 * ck.split.val_fraction + 0.5f)) + "%, seed " + std::to_string(ck.split.seed) + ")").c_str());
     if (ck.best.step >= 0)
         std::printf("best val loss: %.4f after step %d%s\n", ck.best.val_loss, ck.best.step,
                     ck.has_train_state ? " (the run's best so far, kept in its best checkpoint)" : "");

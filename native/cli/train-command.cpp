@@ -79,6 +79,7 @@ void load_model(const CliOptions & o, LoadedModel & lm) {
     if (!o.load_checkpoint.empty()) {
         Checkpoint ck = checkpoint_load(o.load_checkpoint);
         lm.tokenizer = ck.tokenizer;
+        lm.line_sequences = ck.split.line_sequences;
         gpt_from_checkpoint(lm.model, ck);
         return;
     }
@@ -105,9 +106,9 @@ static void print_start(const SessionStart & s, const std::string & source, CliM
                 with_commas(double(s.data_tokens)).c_str(), s.vocab, with_commas(double(s.train_tokens)).c_str(),
                 with_commas(double(s.val_tokens)).c_str());
     if (s.val_lines)
-        std::printf("val split: %s whole lines (of %s) chosen with seed %llu, the lines shuffled\n",
+        std::printf("val split: %s whole lines (of %s) chosen with seed %llu, the lines shuffled%s\n",
                     with_commas(double(s.val_lines)).c_str(), with_commas(double(s.val_lines + s.train_lines)).c_str(),
-                    (unsigned long long)s.train.seed);
+                    (unsigned long long)s.train.seed, tc.line_sequences ? "; each line its own sequence" : "");
     std::printf("training: steps %d%s, batch %d x %d%s, lr %.1e, %d threads, kernels %s\n", tc.steps,
                 s.step ? (" (resuming after step " + std::to_string(s.step) + ")").c_str() : "", tc.batch_size,
                 s.seq_len, tc.grad_accum > 1 ? (", accumulate " + std::to_string(tc.grad_accum)).c_str() : "", tc.lr,
@@ -214,6 +215,7 @@ int run_training(const CliOptions & o, const std::string & text, const std::stri
     if (out) {
         out->model = std::move(session.model());
         out->tokenizer = session.tokenizer();
+        out->line_sequences = session.trainer().config().line_sequences;
     }
     return 0;
 }

@@ -41,6 +41,14 @@ expect "--split_lines holds out whole lines chosen with the seed" 0 "whole lines
   $MG --train --data "$D" --steps 4 $SMALL --split_lines --save_checkpoint "$W/lines.bin"
 expect "--eval cuts that run's split of whole lines" 0 '"split_lines": true' -- \
   $MG --eval --checkpoint "$W/lines.best.bin" --data "$D" --json
+awk 'BEGIN { srand(3); for (i = 0; i < 800; i++) { n = 3 + int(rand() * 6); s = "";
+  for (k = 0; k < n; k++) s = s substr("aeiounrstlmk", int(rand() * 12) + 1, 1); print s } }' > "$W/names.txt"
+expect "--line_sequences trains each line as its own sequence, as long as the longest" 0 "batch 4 x 9" -- \
+  $MG --train --data "$W/names.txt" --steps 4 $SMALL --line_sequences --save_checkpoint "$W/seq.bin"
+expect "--eval scores each line of that run's val split alone" 0 '"line_sequences": true' -- \
+  $MG --eval --checkpoint "$W/seq.best.bin" --data "$W/names.txt" --json
+expect "--line_sequences refuses a line longer than the context, by name" 2 "the longest line holds 101 characters" -- \
+  bash -c "{ cat '$W/names.txt'; printf '%0100d\\n' 0; } > '$W/long.txt'; $MG --train --data '$W/long.txt' --steps 2 $SMALL --line_sequences"
 expect "training prints step, loss, val, lr, tok/s, ETA" 0 "| val " -- \
   $MG --train --data "$D" --steps 10 $SMALL
 out=$($MG --train --data "$D" --steps 10 $SMALL 2>&1)

@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "autograd/tape.h"
+#include "data/line-split.h"
 #include "data/synthetic-corpus.h"
 #include "eval/evaluate.h"
 #include "io/checkpoint.h"
@@ -245,12 +246,81 @@ static void test_refusals(const std::string & dir) {
     EXPECT_ERROR(run_evaluation(r), "never saw");
 }
 
+// Each line its own sequence (line_end >= 0, the trainer's line_sequences): every target of the
+// span counted once, each line read from the line_end before it and nothing of the lines before,
+// the same rows the trainer builds (line_row), a line longer than the window cut into windows,
+// and the same loss batched and through the decoder.
+static void test_line_sequences() {
+    GPT m;
+    build(m, 20, true);
+    const int nl = 0;  // token 0 ends a line
+    std::vector<int> tok;
+    Rng rng(21);
+    for (int line = 0; line < 40; line++) {
+        const int len = line == 7 ? 23 : 1 + int(rng.below(9));  // line 7 is longer than a window of 16
+        for (int k = 0; k < len; k++) tok.push_back(1 + int(rng.below(19)));
+        tok.push_back(nl);
+    }
+    size_t begin = 0;  // the span starts at the 5th line, after a line_end it reads but does not score
+    for (int seen = 0; seen < 4; begin++) seen += tok[begin] == nl;
+    const size_t end = tok.size();
+    for (int passes : {1, 3}) {
+        EvalConfig c;
+        c.passes = passes, c.batch_size = 4, c.seq_len = 16;
+        EvalResult r = evaluate_tokens(m, tok, begin, end, c, nullptr, nl);
+        // by hand: each line alone, from the line_end before it, in windows of up to 16
+        Tape tape;
+        tape.recording = false;
+        PassPlan plan;
+        plan.passes = passes;
+        double sum = 0;
+        size_t n = 0, windows = 0;
+        for (size_t s = begin; s < end;) {
+            size_t e = s;
+            while (tok[e] != nl) e++;
+            for (size_t o = s - 1; o < e; o += 16) {  // targets o+1 .. e
+                const int len = int(std::min<size_t>(16, e - o));
+                std::vector<int> inp(tok.begin() + o, tok.begin() + o + len), tgt(tok.begin() + o + 1, tok.begin() + o + 1 + len);
+                tape.reset();
+                sum += double(gpt_forward_loss(m, tape, inp.data(), tgt.data(), 1, len, plan, 1.0f)) * len;
+                n += len, windows++;
+            }
+            s = e + 1;
+        }
+        std::printf("  lines, passes %d: loss %.6f, by hand %.6f; %zu tokens in %zu windows\n", passes, r.loss, sum / n,
+                    r.tokens, r.windows);
+        EXPECT(std::fabs(r.loss - sum / double(n)) <= 1e-5);
+        EXPECT(r.tokens == end - begin && n == r.tokens && r.windows == windows && windows == 37);
+        // a window never sees the line before: changing it leaves the loss as it is
+        std::vector<int> other = tok;
+        for (size_t i = 0; i + 1 < begin; i++)
+            if (other[i] != nl) other[i] = 1 + (other[i] % 19);
+        EXPECT(std::fabs(evaluate_tokens(m, other, begin, end, c, nullptr, nl).loss - r.loss) <= 1e-6);
+        if (passes == 3) {  // the decoder path scores the same windows
+            EvalConfig a = c;
+            a.adaptive = true, a.kl_threshold = 1e-30f;  // so tight that every token runs all its passes
+            EvalResult d = evaluate_tokens(m, tok, begin, end, a, nullptr, nl);
+            std::printf("  lines, decoder: loss %.6f, mean passes %.3f\n", d.loss, d.mean_passes);
+            EXPECT(std::fabs(d.loss - r.loss) <= 1e-4 && d.tokens == r.tokens && d.windows == r.windows);
+        }
+    }
+    // the trainer's row for a line: [line_end, line], targets [line, line_end], the rest ignored
+    int inp[8], tgt[8];
+    const std::vector<int> three = {5, 0, 7, 8, 9, 0, 4};
+    line_row(three, 2, 0, 8, -1, inp, tgt);
+    const std::vector<int> want_inp = {0, 7, 8, 9, 0, 0, 0, 0}, want_tgt = {7, 8, 9, 0, -1, -1, -1, -1};
+    EXPECT(std::vector<int>(inp, inp + 8) == want_inp && std::vector<int>(tgt, tgt + 8) == want_tgt);
+    line_row(three, 2, 0, 4, -1, inp, tgt);  // exactly fits
+    EXPECT(std::vector<int>(tgt, tgt + 4) == std::vector<int>({7, 8, 9, 0}) && std::vector<int>(inp, inp + 4) == std::vector<int>({0, 7, 8, 9}));
+}
+
 int main() {
     char tmpl[] = "/tmp/mg-test-evaluate-XXXXXX";
     const std::string dir = mkdtemp(tmpl);
     test_against_forward();
     test_determinism_and_passes();
     test_adaptive();
+    test_line_sequences();
     test_split(dir);
     test_refusals(dir);
     if (std::system(("rm -rf " + dir).c_str()) != 0) std::printf("  (could not remove %s)\n", dir.c_str());

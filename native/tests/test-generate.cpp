@@ -130,6 +130,21 @@ int main() {
         build(plain, tok, false);
         EXPECT_ERROR(generate(plain, tok, "ab", g), "without recursion");
     }
+    // a model of lines as sequences reads each line from a fresh context after its line end: the
+    // lines before it, and whether the prompt starts with one, change nothing; a plain one reads them
+    {
+        GenerateConfig g;
+        g.max_tokens = 24;
+        g.sampler.temperature = 0;  // greedy: the same context gives the same text
+        g.weights = DecodeWeights::fp32;
+        g.line_sequences = true;
+        const std::string ab = generate(m, tok, "ab", g).text;
+        EXPECT(generate(m, tok, "qq\nab", g).text == ab && generate(m, tok, "\nab", g).text == ab);
+        EXPECT(generate(m, tok, "xyz\n", g).text == generate(m, tok, "", g).text);  // a line end restarts the context
+        g.line_sequences = false;
+        EXPECT_MSG(generate(m, tok, "qq\nab", g).text != generate(m, tok, "\nab", g).text,
+                   "the lines before make no difference without line_sequences either: the test cannot tell");
+    }
     // adaptive depth: a loose threshold stops early, a tight one runs every pass
     {
         GenerateConfig g;

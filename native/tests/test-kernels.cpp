@@ -196,6 +196,7 @@ static void test_crossentropy(size_t N, int V) {
     auto z = rnd(N * V, 3.0f);
     std::vector<int> tgt(N);
     for (size_t n = 0; n < N; n++) tgt[n] = int(g_rng.below(uint32_t(V)));
+    if (N > 2) tgt[1] = kIgnoreTarget;  // a padding row: no loss, no gradient
     std::vector<float> l0(N), l1(N), p0(N * V), p1(N * V);
     crossentropy_forward_ref(l0.data(), p0.data(), z.data(), tgt.data(), N, V);
     crossentropy_forward(l1.data(), p1.data(), z.data(), tgt.data(), N, V);
@@ -208,6 +209,12 @@ static void test_crossentropy(size_t N, int V) {
     crossentropy_backward(d1.data(), p0.data(), tgt.data(), 0.37f, N, V);
     std::snprintf(label, sizeof label, "crossentropy_backward N=%zu V=%d", N, V);
     compare(label, d0, d1);
+    if (N > 2) {
+        EXPECT_MSG(l0[1] == 0.0f && l1[1] == 0.0f, "an ignored target has a loss");
+        auto d = rnd(N * V), before = d;
+        crossentropy_backward(d.data(), p0.data(), tgt.data(), 0.37f, N, V);
+        EXPECT_MSG(std::equal(d.begin() + V, d.begin() + 2 * V, before.begin() + V), "an ignored target has a gradient");
+    }
 }
 
 static void test_adamw(size_t n) {

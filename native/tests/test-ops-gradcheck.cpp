@@ -1,8 +1,11 @@
 // Every op's backward against central finite differences of its forward.
 // For an op with output y we check d/dx of sum(y * r) for a fixed random r.
+#include <algorithm>
+#include <cmath>
 #include <functional>
 
 #include "autograd/ops.h"
+#include "kernels/dispatch.h"
 #include "gradcheck.h"
 #include "test-util.h"
 
@@ -104,6 +107,26 @@ int main() {
         };
         EXPECT(report("crossentropy dlogits",
                       check_gradient(logits.data.data(), analytic.data(), logits.data.size(), objective, {})));
+        // padding rows: ignored targets add no loss and no gradient, and the mean is over the rest
+        std::vector<int> padded = {0, kIgnoreTarget, 3, kIgnoreTarget, 1, 5};
+        targets = padded;
+        std::fill(logits.grad.begin(), logits.grad.end(), 0.0f);
+        tape.reset();
+        const float padded_loss = op_crossentropy(tape, &logits.t, targets.data(), 1.0f);
+        tape.backward();
+        analytic = logits.grad;
+        EXPECT(report("crossentropy dlogits, ignored targets",
+                      check_gradient(logits.data.data(), analytic.data(), logits.data.size(), objective, {})));
+        double mean = 0;
+        for (int n : {0, 2, 4, 5}) {
+            const float * z = logits.data.data() + size_t(n) * V;
+            double mx = z[0], s = 0;
+            for (int i = 1; i < V; i++) mx = std::max(mx, double(z[i]));
+            for (int i = 0; i < V; i++) s += std::exp(z[i] - mx);
+            mean += (std::log(s) + mx - z[targets[n]]) / 4.0;
+        }
+        EXPECT_MSG(std::fabs(padded_loss - mean) < 1e-5, "the mean loss over the counted rows is wrong");
+        for (int i = V; i < 2 * V; i++) EXPECT_MSG(analytic[i] == 0.0f, "an ignored row has a gradient");
     }
     return finish("test-ops-gradcheck");
 }

@@ -565,6 +565,49 @@ static void test_split_lines() {
     TrainRequest flat = r;
     flat.text = "no line breaks at all, " + std::string(3000, 'x');
     EXPECT_CODE(TrainingSession s(flat), errc::kBadRequest, "has no line breaks");
+
+    // each line its own sequence: the same split, kept in the checkpoints as mode 2, so the
+    // evaluation scores every val token from its own line, and a resumed run goes on with it
+    const std::string seq_path = g_dir + "/line-seq.bin";
+    TrainRequest seq = r;
+    seq.save_path = seq_path, seq.train.line_sequences = true;
+    float trained_val = -1;
+    {
+        TrainingSession s(seq);
+        TrainControl control;
+        trained_val = s.run(control, {}).val_loss;
+    }
+    Checkpoint sck = checkpoint_load(seq_path);
+    EXPECT(sck.split.lines && sck.split.line_sequences && sck.train.config.line_sequences);
+    size_t longest = 0;
+    for (const std::string & l : lines) longest = std::max(longest, l.size() + 1);
+    EXPECT_MSG(size_t(sck.train.config.seq_len) == longest, "seq_len 0 became %d, the longest line holds %zu",
+               sck.train.config.seq_len, longest);
+    for (const std::string & which : {seq_path, best_checkpoint_path(seq_path)}) {
+        EvalRequest er;
+        er.checkpoint_path = which, er.data_path = data;
+        EvalReport rep = run_evaluation(er);
+        std::printf("  line_sequences: %s scores %.4f over %zu tokens in %zu windows (the run's last val %.4f)\n",
+                    which.c_str(), rep.result.loss, rep.result.tokens, rep.result.windows, trained_val);
+        EXPECT_MSG(rep.line_sequences && rep.result.tokens == start.val_tokens && rep.result.windows == start.val_lines,
+                   "%s: %zu tokens in %zu windows, the val split has %zu in %zu lines", which.c_str(), rep.result.tokens,
+                   rep.result.windows, start.val_tokens, start.val_lines);
+    }
+    TrainRequest seq_more = seq;
+    seq_more.init_from = seq_path, seq_more.resume = true, seq_more.steps = 24;
+    {
+        TrainingSession s(seq_more);
+        TrainControl control;
+        EXPECT(s.run(control, {}).step == 24);
+        EXPECT(checkpoint_load(seq_path).split.line_sequences);
+    }
+    TrainRequest no_split = seq;
+    no_split.train.split_lines = false;
+    EXPECT_CODE(TrainingSession s(no_split), errc::kBadRequest, "needs split_lines");
+    TrainRequest long_line = seq;
+    long_line.save_path = g_dir + "/long-line.bin";
+    long_line.text = text + std::string(40, 'a') + "\n";
+    EXPECT_CODE(TrainingSession s(long_line), errc::kBadRequest, "the longest line holds 41 characters");
 }
 
 int main() {

@@ -124,8 +124,12 @@ Tensor * op_concat(Tape & tape, Tensor * a, Tensor * b) {
 float op_crossentropy(Tape & tape, Tensor * logits, const int * targets, float scale) {
     const size_t N = logits->rows;
     const int V = logits->cols;
-    for (size_t n = 0; n < N; n++)
-        MG_CHECK(targets[n] >= 0 && targets[n] < V, "crossentropy: target id out of range");
+    size_t counted = 0;
+    for (size_t n = 0; n < N; n++) {
+        MG_CHECK(targets[n] == kIgnoreTarget || (targets[n] >= 0 && targets[n] < V), "crossentropy: target id out of range");
+        counted += targets[n] >= 0;
+    }
+    MG_CHECK(counted > 0, "crossentropy: every target is ignored");
     float * losses = tape.acts.alloc_floats(N);
     float * probs = tape.acts.alloc_floats(N * size_t(V));
     {
@@ -139,10 +143,10 @@ float op_crossentropy(Tape & tape, Tensor * logits, const int * targets, float s
         TapeEntry e = entry(OP_KIND_CROSSENTROPY, nullptr, logits);
         e.saved = probs;
         e.ids = targets;
-        e.scale = scale;
+        e.scale = scale / float(counted);
         tape.push(e);
     }
-    return float(sum / double(N));
+    return float(sum / double(counted));
 }
 
 }  // namespace mg

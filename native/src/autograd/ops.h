@@ -12,7 +12,9 @@ Tensor * op_attention(Tape & tape, Tensor * qkv, int B, int T, int NH);
 Tensor * op_gelu(Tape & tape, Tensor * x);
 Tensor * op_residual(Tape & tape, Tensor * a, Tensor * b);
 Tensor * op_concat(Tape & tape, Tensor * a, Tensor * b);
-// Returns the mean loss over the rows; the recorded gradient is scale * d(mean loss).
+// A target of kIgnoreTarget (kernels/ref/ref.h) marks a row with nothing to predict (padding after
+// a line that is its own sequence): no loss, no gradient. Returns the mean loss over the other
+// rows (at least one); the recorded gradient is scale * d(mean loss).
 float op_crossentropy(Tape & tape, Tensor * logits, const int * targets, float scale);
 
 }  // namespace mg

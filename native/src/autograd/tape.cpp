@@ -114,7 +114,7 @@ void Tape::backward(Tensor * out, const float * dout) {
                 concat_backward(da, db, dout, a->rows, a->cols, b->cols);
                 break;
             case OP_KIND_CROSSENTROPY:
-                crossentropy_backward(da, e.saved, e.ids, e.scale / float(a->rows), a->rows, a->cols);
+                crossentropy_backward(da, e.saved, e.ids, e.scale, a->rows, a->cols);
                 break;
             default:
                 MG_THROW("unknown op on the tape");

@@ -47,7 +47,7 @@ struct TapeEntry {
     float * saved;        // rmsnorm: rstd (N); attention: att (B,NH,T,T); crossentropy: probs (N,V)
     const int * ids;      // encoder: tokens (B,T); crossentropy: targets (N)
     int B, T, NH;
-    float scale;          // crossentropy: d(objective)/d(mean loss)
+    float scale;          // crossentropy: d(objective)/d(each counted row's loss)
 };
 
 class Tape {

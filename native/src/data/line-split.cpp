@@ -1,5 +1,6 @@
 #include "data/line-split.h"
 
+#include <algorithm>
 #include <numeric>
 
 #include "core/rng.h"
@@ -24,6 +25,29 @@ std::vector<int> shuffle_lines(const std::vector<int> & tokens, int line_end, ui
         if (line == n_lines - 1 && open_end) out.push_back(line_end);
     }
     return out;
+}
+
+LineIndex index_lines(const std::vector<int> & tokens, size_t begin, size_t end, int line_end) {
+    LineIndex ix;
+    for (size_t i = begin; i < end; i++) {
+        if (i == begin || tokens[i - 1] == line_end) {
+            if (!ix.starts.empty()) ix.longest = std::max(ix.longest, i - ix.starts.back());
+            ix.starts.push_back(i);
+        }
+    }
+    if (!ix.starts.empty()) ix.longest = std::max(ix.longest, end - ix.starts.back());
+    return ix;
+}
+
+void line_row(const std::vector<int> & tokens, size_t start, int line_end, int T, int ignore, int * inp, int * tgt) {
+    std::fill(inp, inp + T, line_end);
+    std::fill(tgt, tgt + T, ignore);
+    for (int t = 0; t < T && start + size_t(t) < tokens.size(); t++) {
+        const int next = tokens[start + size_t(t)];
+        tgt[t] = next;
+        if (t + 1 < T) inp[t + 1] = next;
+        if (next == line_end) break;
+    }
 }
 
 size_t count_lines(const std::vector<int> & tokens, int line_end) {

@@ -19,4 +19,18 @@ std::vector<int> shuffle_lines(const std::vector<int> & tokens, int line_end, ui
 // How many lines `tokens` holds (a last line without line_end counts).
 size_t count_lines(const std::vector<int> & tokens, int line_end);
 
+// Where the lines of tokens[begin, end) start (begin must be a line start; a last line without
+// line_end counts), and the longest one's length in tokens, its line_end included.
+struct LineIndex {
+    std::vector<size_t> starts;
+    size_t longest = 0;
+};
+LineIndex index_lines(const std::vector<int> & tokens, size_t begin, size_t end, int line_end);
+
+// One batch row of T for the line at tokens[start] as its own sequence (TrainConfig::line_sequences):
+//   inp = [line_end, c1 .. ck, line_end ..]   tgt = [c1 .. ck, line_end, ignore ..]
+// with `ignore` (kIgnoreTarget) after the line's own line_end. The line, line_end included, must
+// fit in T (the trainer checks the longest before it starts).
+void line_row(const std::vector<int> & tokens, size_t start, int line_end, int T, int ignore, int * inp, int * tgt);
+
 }  // namespace mg

@@ -65,26 +65,61 @@ static double token_loss(const float * z, int V, int target) {
     return std::log(sum) + double(maxv) - double(z[target]);
 }
 
-// Fixed passes: batches of up to B windows of T through the training forward, without a tape.
-// Window w reads span[w*T ..] and predicts span[w*T + 1 ..]; M targets in all.
-// window_loss (W) receives each window's summed loss.
-static void eval_batched(GPT & m, const int * span, size_t M, int T, int B, int passes, double * window_loss,
-                         const std::atomic<bool> * cancel) {
-    const size_t full = M / T, rest = M % T;
+// A window reads tokens[offset .. offset + len) and predicts tokens[offset + 1 .. offset + len].
+struct EvalWindow {
+    size_t offset;
+    int len;
+};
+
+// Consecutive non-overlapping windows of up to T over the targets tokens[begin + 1 .. end).
+static void add_windows(std::vector<EvalWindow> & windows, size_t begin, size_t end, int T) {
+    for (size_t o = begin; o + 1 < end; o += size_t(T)) windows.push_back({o, int(std::min<size_t>(size_t(T), end - 1 - o))});
+}
+
+// Each line of tokens[begin, end) its own sequence, as the trainer's line_sequences rows: read
+// from the line_end before it (a first line without one loses its first target), so every
+// token of the line and its line_end is predicted from the line alone. A line longer than T
+// goes on in further windows of T.
+static std::vector<EvalWindow> line_windows(const std::vector<int> & tokens, size_t begin, size_t end, int line_end, int T) {
+    std::vector<EvalWindow> windows;
+    const LineIndex lines = index_lines(tokens, begin, end, line_end);
+    for (size_t i = 0; i < lines.starts.size(); i++) {
+        const size_t s = lines.starts[i], e = i + 1 < lines.starts.size() ? lines.starts[i + 1] : end;
+        add_windows(windows, s > 0 && tokens[s - 1] == line_end ? s - 1 : s, e, T);
+    }
+    return windows;
+}
+
+// Fixed passes: batches of up to B windows through the training forward, without a tape, each
+// batch as long as its longest window (the rest of a shorter row is padding, its targets
+// ignored). window_loss (one per window) receives each window's summed loss.
+static void eval_batched(GPT & m, const int * tokens, const std::vector<EvalWindow> & windows, int B, int passes,
+                         double * window_loss, const std::atomic<bool> * cancel) {
+    const size_t W = windows.size();
     const int V = m.config.vocab_size;
-    const int Bmax = full > 0 ? int(std::min<size_t>(size_t(B), full)) : 1;
-    const int Tmax = full > 0 ? T : int(rest);
+    const int Bmax = int(std::min<size_t>(size_t(B), W));
+    int Tmax = 1;
+    for (const EvalWindow & w : windows) Tmax = std::max(Tmax, w.len);
     Tape tape;
     tape.recording = false;
     tape.acts.reserve(plan_inference_acts(m.config, Bmax, Tmax, passes));
     PassPlan plan;
     plan.passes = passes;
     std::vector<int> inp(size_t(Bmax) * Tmax), tgt(inp.size());
-    auto run = [&](size_t w0, int nb, int len) {
+    for (size_t w0 = 0; w0 < W; w0 += size_t(B)) {
+        if (stop_asked(cancel)) cancelled();
+        const int nb = int(std::min<size_t>(size_t(B), W - w0));
+        int len = 1;
+        for (int b = 0; b < nb; b++) len = std::max(len, windows[w0 + b].len);
         for (int b = 0; b < nb; b++) {
-            const int * src = span + (w0 + b) * size_t(T);
-            std::copy(src, src + len, inp.begin() + size_t(b) * len);
-            std::copy(src + 1, src + len + 1, tgt.begin() + size_t(b) * len);
+            const EvalWindow & w = windows[w0 + b];
+            const int * src = tokens + w.offset;
+            int * in = inp.data() + size_t(b) * len;
+            int * tg = tgt.data() + size_t(b) * len;
+            std::copy(src, src + w.len, in);
+            std::copy(src + 1, src + w.len + 1, tg);
+            std::fill(in + w.len, in + len, 0);
+            std::fill(tg + w.len, tg + len, kIgnoreTarget);
         }
         tape.reset();
         Tensor * logits = gpt_forward(m, tape, inp.data(), nb, len, plan);
@@ -94,27 +129,19 @@ static void eval_batched(GPT & m, const int * span, size_t M, int T, int B, int 
         crossentropy_forward(losses, probs, logits->data, tgt.data(), N, V);
         for (int b = 0; b < nb; b++) {  // serially, in order: the same sum at any thread count
             double s = 0;
-            for (int t = 0; t < len; t++) s += losses[size_t(b) * len + t];
+            for (int t = 0; t < windows[w0 + b].len; t++) s += losses[size_t(b) * len + t];
             window_loss[w0 + b] = s;
         }
-    };
-    for (size_t w = 0; w < full; w += size_t(B)) {
-        if (stop_asked(cancel)) cancelled();
-        run(w, int(std::min<size_t>(size_t(B), full - w)), T);
-    }
-    if (rest > 0) {
-        if (stop_asked(cancel)) cancelled();
-        run(full, 1, int(rest));
     }
 }
 
 // Adaptive: every window through a KV-cache decoder, as generation runs --adaptive. The windows
 // are the parallel work: each thread decodes whole windows with a single-threaded decoder of its
 // own (a decoder gives the same logits at any thread count, so the split changes nothing).
-// window_loss, window_passes (W) receive each window's summed loss and passes.
-static void eval_adaptive(const GPT & m, const int * span, size_t M, int T, int passes, float kl, double * window_loss,
-                          double * window_passes, const std::atomic<bool> * cancel) {
-    const size_t W = (M + T - 1) / T;
+// window_loss, window_passes (one per window) receive each window's summed loss and passes.
+static void eval_adaptive(const GPT & m, const int * tokens, const std::vector<EvalWindow> & windows, int passes,
+                          float kl, double * window_loss, double * window_passes, const std::atomic<bool> * cancel) {
+    const size_t W = windows.size();
     const int V = m.config.vocab_size;
     std::exception_ptr failure;
     std::atomic<bool> failed{false};
@@ -135,11 +162,10 @@ static void eval_adaptive(const GPT & m, const int * span, size_t M, int T, int 
         for (size_t w = 0; w < W; w++) {
             if (failed.load(std::memory_order_relaxed) || stop_asked(cancel)) continue;
             try {
-                const int * src = span + w * size_t(T);
-                const int len = int(std::min<size_t>(size_t(T), M - w * size_t(T)));
+                const int * src = tokens + windows[w].offset;
                 dec->reset();
                 double loss = 0, used_sum = 0;
-                for (int t = 0; t < len; t++) {
+                for (int t = 0; t < windows[w].len; t++) {
                     int used = 1;
                     const float * z = dec->feed(src[t], passes, kl, &used);
                     loss += token_loss(z, V, src[t + 1]);
@@ -159,7 +185,7 @@ static void eval_adaptive(const GPT & m, const int * span, size_t M, int T, int 
 }
 
 EvalResult evaluate_tokens(GPT & model, const std::vector<int> & tokens, size_t begin, size_t end,
-                           const EvalConfig & config, const std::atomic<bool> * cancel) {
+                           const EvalConfig & config, const std::atomic<bool> * cancel, int line_end) {
     const EvalConfig c = resolve_eval_config(config, model.config);
     MG_CHECK(begin <= end && end <= tokens.size(), "evaluate_tokens: the span is outside the tokens");
     if (end - begin < 2)
@@ -168,17 +194,23 @@ EvalResult evaluate_tokens(GPT & model, const std::vector<int> & tokens, size_t 
                     "use a longer text or a larger val_fraction");
     for (size_t i = begin; i < end; i++)
         MG_CHECK(tokens[i] >= 0 && tokens[i] < model.config.vocab_size, "a token id is outside the model's vocabulary");
-    const size_t M = end - begin - 1;
     const int T = c.seq_len;
-    const size_t W = (M + T - 1) / T;
+    std::vector<EvalWindow> windows;
+    if (line_end >= 0)
+        windows = line_windows(tokens, begin, end, line_end, T);
+    else
+        add_windows(windows, begin, end, T);
+    size_t M = 0;
+    for (const EvalWindow & w : windows) M += size_t(w.len);
+    const size_t W = windows.size();
     const bool adaptive = c.adaptive && model.config.recurrent() && c.passes > 1;
     std::vector<double> loss(W, 0.0), used(W, 0.0);
 
     auto t0 = std::chrono::steady_clock::now();
     if (adaptive)
-        eval_adaptive(model, tokens.data() + begin, M, T, c.passes, c.kl_threshold, loss.data(), used.data(), cancel);
+        eval_adaptive(model, tokens.data(), windows, c.passes, c.kl_threshold, loss.data(), used.data(), cancel);
     else
-        eval_batched(model, tokens.data() + begin, M, T, c.batch_size, c.passes, loss.data(), cancel);
+        eval_batched(model, tokens.data(), windows, c.batch_size, c.passes, loss.data(), cancel);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
     EvalResult r;
@@ -239,6 +271,9 @@ EvalReport run_evaluation(const EvalRequest & r, const std::atomic<bool> * cance
     const int line_end = r.split == EvalSplit::val && sp.lines ? ck.tokenizer.id_of('\n') : -1;
     if (line_end >= 0) tokens = shuffle_lines(tokens, line_end, sp.seed);
     rep.split_lines = line_end >= 0;
+    // a model trained on lines as sequences is evaluated on them, on either split
+    const int sequence_end = sp.line_sequences ? ck.tokenizer.id_of('\n') : -1;
+    rep.line_sequences = sequence_end >= 0;
     rep.data_tokens = tokens.size();
     rep.split_seq_len = sp.seq_len > 0 ? sp.seq_len : ck.config.max_seq_len;
     rep.val_fraction = r.val_fraction.value_or(sp.val_fraction);
@@ -252,7 +287,7 @@ EvalReport run_evaluation(const EvalRequest & r, const std::atomic<bool> * cance
     EvalConfig cfg = r.config;
     if (cfg.seq_len == 0) cfg.seq_len = std::min(rep.split_seq_len, model.config.max_seq_len);
     check_eval_memory(model.config, resolve_eval_config(cfg, model.config));
-    rep.result = evaluate_tokens(model, tokens, rep.split_begin, rep.split_end, cfg, cancel);
+    rep.result = evaluate_tokens(model, tokens, rep.split_begin, rep.split_end, cfg, cancel, sequence_end);
     rep.model = model.config;
     return rep;
 }

@@ -54,10 +54,12 @@ struct EvalResult {
 EvalConfig resolve_eval_config(const EvalConfig & config, const ModelConfig & model);
 
 // Evaluates the targets tokens[begin + 1 .. end), each predicted from the tokens before it in its
-// window. `cancel`, when set, is polled between batches (windows, when adaptive); once it is true
-// the evaluation throws mg::error with code CANCELLED.
+// window. With line_end >= 0 each line of the span is its own sequence instead (the trainer's
+// line_sequences): read from the line_end before it, so every token of the span is a target
+// predicted from its own line alone. `cancel`, when set, is polled between batches (windows,
+// when adaptive); once it is true the evaluation throws mg::error with code CANCELLED.
 EvalResult evaluate_tokens(GPT & model, const std::vector<int> & tokens, size_t begin, size_t end,
-                           const EvalConfig & config, const std::atomic<bool> * cancel = nullptr);
+                           const EvalConfig & config, const std::atomic<bool> * cancel = nullptr, int line_end = -1);
 
 // ----------------------------------------------------------------------------
 // one evaluation job, from files
@@ -81,6 +83,7 @@ struct EvalReport {
     float val_fraction = 0;             // the split's (val)
     int split_seq_len = 0;              // the sequence length the split was cut for
     bool split_lines = false;           // the val split is whole lines, in the run's seeded order
+    bool line_sequences = false;        // each line evaluated as its own sequence, as the run trained
     // whether the text is the one the checkpoint's run trained on (its fingerprint): then the
     // val split is the run's held-out part. Unknown for a checkpoint without training state.
     std::optional<bool> data_is_training_data;

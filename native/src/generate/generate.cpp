@@ -88,15 +88,21 @@ static GenerateResult run(const GPT & model, const Tokenizer & tokenizer, std::v
     GenerateResult res;
     res.prompt_tokens = int(history.size());
     res.trimmed_turns = trimmed_turns;
-    if (history.empty()) {  // condition on a line start, or on an end of turn for a vocab without one
-        int nl = tokenizer.id_of('\n');
+    const int nl = tokenizer.id_of('\n');
+    const bool by_line = cfg.line_sequences && !chat && nl >= 0;
+    if (by_line && (history.empty() || history.front() != nl)) {
+        history.insert(history.begin(), nl);  // a line is read from the line end before it, as trained
+    } else if (history.empty()) {  // condition on a line start, or on an end of turn for a vocab without one
         history.push_back(nl >= 0 ? nl : TOKEN_END_OF_TURN);
     }
 
     // Feeds history[i]. When the context is full the cache restarts from the last half of it:
-    // learned positions cannot shift, so the kept tokens are fed again.
+    // learned positions cannot shift, so the kept tokens are fed again. By line, a line end
+    // restarts it alone: the next line is read from position 0.
     auto feed = [&](size_t i, int * used) {
-        if (decoder.length() == decoder.capacity()) {
+        if (by_line && history[i] == nl) {
+            decoder.reset();
+        } else if (decoder.length() == decoder.capacity()) {
             decoder.reset();
             size_t keep = std::max(1, decoder.capacity() / 2) - 1;
             for (size_t j = i - std::min(i, keep); j < i; j++) decoder.feed(history[j], passes, kl);

@@ -22,6 +22,10 @@ struct GenerateConfig {
     // Weight precision while decoding. fp16 halves the bytes each token reads (generation is
     // bound by memory bandwidth); the logits move by about 0.1% of their scale. fp32: exact.
     DecodeWeights weights = DecodeWeights::fp16;
+    // The model learned each line as its own sequence (TrainConfig::line_sequences): continuing
+    // text, every line starts from a fresh context after its line end, as in training, instead
+    // of reading the lines before it at positions it never saw. Chat replies are not affected.
+    bool line_sequences = false;
 };
 
 struct GenerateResult {

@@ -19,7 +19,7 @@ inline constexpr uint64_t kConfBytes = kConfInts * 4 + 4;
 // seed, rng[4], data_hash, data_tokens as u64; then AdamW m and v (float32, the flat layout)
 inline constexpr size_t kTrainInts = 8, kTrainFloats = 8, kTrainWords = 7;
 inline constexpr uint64_t kTrainFixedBytes = kTrainInts * 4 + kTrainFloats * 4 + kTrainWords * 8;
-// SPLT: u32 mode (0 = the tail, 1 = whole lines), seq_len as int32, val_fraction as float, seed as u64
+// SPLT: u32 mode (0 = the tail, 1 = whole lines, 2 = whole lines, each its own sequence), seq_len as int32, val_fraction as float, seed as u64
 inline constexpr uint64_t kSplitBytes = 20;
 // BEST: step as int32, val loss as float
 inline constexpr uint64_t kBestBytes = 8;

@@ -237,11 +237,14 @@ Checkpoint checkpoint_read(std::FILE * f, uint64_t size, const std::string & nam
             s.seq_len = r.pod<int32_t>();
             s.val_fraction = r.pod<float>();
             s.seed = r.pod<uint64_t>();
-            if (mode > 1) damaged(name, "its val split mode " + std::to_string(mode) + " is not 0 (the tail) or 1 (whole lines)");
+            if (mode > 2)
+                damaged(name, "its val split mode " + std::to_string(mode) +
+                                  " is not 0 (the tail), 1 (whole lines) or 2 (whole lines, each its own sequence)");
             if (s.seq_len < 0 || s.seq_len > limits::seq_len.max || !(s.val_fraction > 0.0f && s.val_fraction < 0.5f))
                 damaged(name, "its val split (seq_len " + std::to_string(s.seq_len) + ", val_fraction " +
                                   std::to_string(s.val_fraction) + ") is out of range");
-            s.lines = mode == 1;
+            s.lines = mode >= 1;
+            s.line_sequences = mode == 2;
             ck.has_split = true;
         } else if (!std::memcmp(tag, "BEST", 4)) {
             if (ck.best.step >= 0) damaged(name, "section BEST appears twice");
@@ -268,6 +271,7 @@ Checkpoint checkpoint_read(std::FILE * f, uint64_t size, const std::string & nam
             if (ck.split.seq_len != c.seq_len || ck.split.val_fraction != c.val_fraction || ck.split.seed != c.seed)
                 damaged(name, "its val split disagrees with its training state");
             c.split_lines = ck.split.lines;
+            c.line_sequences = ck.split.line_sequences;
         }
     }
 

@@ -28,7 +28,9 @@ uint64_t checkpoint_file_bytes(const ModelConfig & config, size_t vocab_chars, b
     return bytes + 8;  // the checksum
 }
 
-SplitSpec split_spec_of(const TrainConfig & c) { return {c.split_lines, c.seq_len, c.val_fraction, c.seed}; }
+SplitSpec split_spec_of(const TrainConfig & c) {
+    return {c.split_lines, c.split_lines && c.line_sequences, c.seq_len, c.val_fraction, c.seed};
+}
 
 std::string best_checkpoint_path(const std::string & path) {
     const std::string ext = ".bin";
@@ -120,7 +122,7 @@ void checkpoint_save(const std::string & path, const GPT & model, const Tokenize
         if (train) write_train(w, *train, n);
         if (split) {
             w.section("SPLT", kSplitBytes);
-            w.pod(uint32_t(split->lines ? 1 : 0));
+            w.pod(uint32_t(!split->lines ? 0 : split->line_sequences ? 2 : 1));
             w.pod(int32_t(split->seq_len));
             w.pod(split->val_fraction);
             w.pod(split->seed);

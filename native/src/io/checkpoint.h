@@ -4,7 +4,8 @@
 //              CONF  model config        VOCB  tokenizer code points
 //              WGHT  float32 parameters in the flat layout of model/gpt.h
 //              TRST  (optional) training config, step, RNG, data fingerprint, AdamW m and v
-//              SPLT  (optional) how the run cut its val split: the tail or whole lines, with the
+//              SPLT  (optional) how the run cut its val split: the tail or whole lines (each line
+//                    its own sequence or not), with the
 //                    seq_len, val_fraction and seed that place it (a best checkpoint has no TRST)
 //              BEST  (optional) a best val loss and its step: in a run's checkpoint the run's best
 //                    so far (what a resumed run has to beat), in a best checkpoint its own
@@ -40,6 +41,7 @@ struct BestMark {
 // so an evaluation of the val split cuts the same one.
 struct SplitSpec {
     bool lines = false;  // whole lines in seeded order, else the tail
+    bool line_sequences = false;  // with lines: each line was trained, and is evaluated, as its own sequence
     int seq_len = 0;     // the run's sequence length (0: the model's max_seq_len)
     float val_fraction = 0.1f;
     uint64_t seed = 1337;

@@ -28,6 +28,9 @@ void validate_train_config(const TrainConfig & c) {
     if (!(c.grad_clip >= 0.0f && std::isfinite(c.grad_clip))) MG_THROW_HINT("--grad_clip must be >= 0", "0 turns clipping off");
     if (!(c.val_fraction > 0.0f && c.val_fraction < 0.5f))
         MG_THROW_HINT("--val_fraction must be in (0, 0.5)", "0.1 holds out the last 10% of the text");
+    if (c.line_sequences && !c.split_lines)
+        MG_THROW_CODE(errc::kBadRequest, "line_sequences trains on whole lines, so it needs split_lines (whole lines held out)",
+                      "turn split_lines on as well");
 }
 
 }  // namespace mg

@@ -22,6 +22,10 @@ struct TrainConfig {
     int eval_batches = 8;      // batches of the val split per evaluation
     float val_fraction = 0.1f; // the tail of the data held out for validation
     bool split_lines = false;  // hold out whole lines chosen with the seed instead (data/line-split.h)
+    // each line its own sequence (needs split_lines): a batch row is one line from position 0,
+    // after a line_end token, padded with ignored targets, as makemore trains on names; else
+    // rows are windows at random offsets across line breaks. seq_len 0 then means the longest line.
+    bool line_sequences = false;
     uint64_t seed = 1337;      // initialisation, batch sampling and pass sampling
 };
 

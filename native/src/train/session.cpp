@@ -146,6 +146,12 @@ TrainingSession::TrainingSession(TrainRequest request) : req_(std::move(request)
     // whole lines held out: the lines in their seeded order, before anything counts the tokens
     const int line_end = tc.split_lines ? tokenizer_.id_of('\n') : -1;
     if (line_end >= 0) tokens_ = shuffle_lines(tokens_, line_end, tc.seed);
+    // lines as sequences: seq_len 0 means the longest line, not the whole context (names need 16
+    // of the 64), when it fits; the trainer refuses a longer one by name
+    if (tc.line_sequences && tc.seq_len == 0 && line_end >= 0) {
+        const size_t longest = index_lines(tokens_, 0, tokens_.size(), line_end).longest;
+        if (longest <= size_t(mc.max_seq_len)) tc.seq_len = int(longest);
+    }
     const size_t text_bytes = r.text.size();
     req_.text = std::string();  // the tokens are what the run needs (a CLI caller keeps its text)
     validate_train_config(tc);
@@ -212,6 +218,7 @@ std::string TrainingSession::sample_text() const {
     g.max_tokens = req_.sample_tokens;
     g.weights = DecodeWeights::fp32;
     g.sampler.temperature = 0.8f;
+    g.line_sequences = trainer_->config().line_sequences;
     g.sampler.seed = trainer_->config().seed * 0x9e3779b97f4a7c15ULL + uint64_t(trainer_->state().step);
     return generate(model_, tokenizer_, "", g).text;
 }

@@ -76,6 +76,20 @@ void Trainer::setup() {
                           std::to_string(T_) + " needs at least " + std::to_string(n_val + T_ + 2),
                       "use a larger text file, or a smaller --seq_len / --max_seq_len");
     n_train_ = n - n_val;
+    if (state_.config.line_sequences) {
+        // a row holds the line_end before a line and the line: the longest line must fit
+        LineIndex train = index_lines(tokens_, 0, n_train_, line_end_), val = index_lines(tokens_, n_train_, n, line_end_);
+        const size_t longest = std::max(train.longest, val.longest);
+        if (longest > size_t(T_))
+            MG_THROW_CODE(errc::kBadRequest,
+                          "line_sequences trains each line as one sequence, but the longest line holds " +
+                              std::to_string(longest) + " characters with its line break, more than the " +
+                              std::to_string(T_) + " of a sequence",
+                          "raise --seq_len (and --max_seq_len) to at least " + std::to_string(longest) +
+                              ", or train on windows (line_sequences off)");
+        train_lines_ = std::move(train.starts);
+        val_lines_ = std::move(val.starts);
+    }
     // the arenas at the size of the largest step, taken now: a run that fits its first steps
     // fits them all, and the steady state allocates nothing
     TapePlan plan = plan_tape(mc, state_.config.batch_size, T_);
@@ -96,8 +110,20 @@ int Trainer::sample_passes() {
 
 // Fills inp_/tgt_ with batch_size windows: random offsets in the train split, or, for
 // evaluation, evenly spaced fixed offsets in the val split starting at window offset_base.
+// line_sequences: a row is one line instead (data/line-split.h line_row), read from position 0
+// after a line_end token, so every line is predicted from nothing but itself.
 void Trainer::load_batch(size_t offset_base, bool random) {
     const int B = state_.config.batch_size;
+    if (state_.config.line_sequences) {
+        const std::vector<size_t> & lines = random ? train_lines_ : val_lines_;
+        const size_t total = size_t(state_.config.eval_batches) * B;
+        for (int b = 0; b < B; b++) {
+            const size_t line = random ? state_.rng.below(uint32_t(lines.size())) : ((offset_base + b) * lines.size()) / total;
+            line_row(tokens_, lines[line], line_end_, T_, kIgnoreTarget, inp_.data() + size_t(b) * T_,
+                     tgt_.data() + size_t(b) * T_);
+        }
+        return;
+    }
     const size_t n_val = tokens_.size() - n_train_;
     const size_t val_windows = n_val - T_;  // >= 1 by setup()
     for (int b = 0; b < B; b++) {

@@ -3,7 +3,7 @@
 //   step: sample passes -> for each micro-batch: forward, backward (grads accumulate)
 //         -> clip -> AdamW -> val loss when due
 // The data split is fixed: the last val_fraction of the tokens is validation. Batches are random
-// windows of the training part, drawn from an Rng whose state the checkpoint carries, so a
+// windows of the training part (with line_sequences, random whole lines, one per row), drawn from an Rng whose state the checkpoint carries, so a
 // resumed run continues the exact sequence of batches and passes.
 #pragma once
 #include <chrono>
@@ -12,6 +12,7 @@
 
 #include "autograd/tape.h"
 #include "core/rng.h"
+#include "data/line-split.h"
 #include "model/gpt.h"
 #include "train/config.h"
 
@@ -103,6 +104,7 @@ private:
     const std::vector<int> & tokens_;
     int line_end_ = -1;
     size_t n_train_ = 0;
+    std::vector<size_t> train_lines_, val_lines_;  // line_sequences: where each split's lines start
     int T_ = 0;
     Tape tape_;
     std::vector<int> inp_, tgt_;

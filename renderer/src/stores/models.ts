@@ -1,12 +1,13 @@
 // Models (the models namespace): the presets, the Model window's draft (a preset, the fields
 // changed from it, the training settings and the dataset), its inline problems, and the live
 // estimate and calibration for it. The draft is remembered across restarts by the settings.
-import { modelFields, modelProblems, trainProblems, type FieldProblem } from '@common/fields'
+import { lineSettings, modelFields, modelProblems, trainProblems, trainSequenceLength, type FieldProblem } from '@common/fields'
 import type { CalibrationResult, ModelDraft, ModelEstimate, ModelShape, PresetInfo, TrainSettings } from '@common/types'
 import { acceptHMRUpdate, defineStore } from 'pinia'
 import { computed, ref, watch } from 'vue'
 import { api } from '../lib/api'
 import { toShownError, type ShownError } from '../lib/errors'
+import { useDatasetsStore } from './datasets'
 import { useSettingsStore } from './settings'
 
 // lr is left to the engine, which trains a new model at its preset's (PresetInfo.train)
@@ -14,6 +15,7 @@ export const defaultTrain: TrainSettings = { steps: 2000, batchSize: 16 }
 
 export const useModelsStore = defineStore('models', () => {
   const settings = useSettingsStore()
+  const datasets = useDatasetsStore()
   const presets = ref<PresetInfo[]>([])
   const error = ref<ShownError | null>(null)
   const draft = ref<ModelDraft>({ datasetId: null, preset: '8gb', model: {}, train: { ...defaultTrain } })
@@ -31,7 +33,13 @@ export const useModelsStore = defineStore('models', () => {
   const problems = computed<FieldProblem[]>(() => [...(shape.value ? modelProblems(shape.value) : []), ...trainProblems(draft.value.train)])
   const problemFor = (key: string): string | undefined => problems.value.find((p) => p.key === key)?.message
   const valid = computed(() => problems.value.length === 0 && !!draft.value.datasetId)
-  const seqLen = computed(() => (draft.value.train.seqLen || shape.value?.maxSeqLen) ?? 0)
+  const dataset = computed(() => datasets.entries.find((d) => d.id === draft.value.datasetId))
+  /** How the run will treat lines, as the back end resolves it (a list of names holds them out whole unless the draft says otherwise). */
+  const lines = computed(() => lineSettings(draft.value.train, dataset.value?.holdOutLines === true))
+  /** The sequence length the run will train at, as the engine resolves it. */
+  const seqLen = computed(() =>
+    shape.value ? trainSequenceLength(draft.value.train, shape.value.maxSeqLen, dataset.value?.holdOutLines === true, dataset.value?.stats?.longestLine) : 0,
+  )
   /** Tokens one optimizer step trains on. */
   const tokensPerStep = computed(() => (draft.value.train.batchSize ?? 16) * (draft.value.train.gradAccum ?? 1) * seqLen.value)
   const calibrated = computed(() => (calibration.value && calibrationKey.value === key(draft.value) ? calibration.value : null))
@@ -124,7 +132,7 @@ export const useModelsStore = defineStore('models', () => {
   }
 
   return {
-    presets, error, draft, preset, shape, problems, problemFor, valid, seqLen, tokensPerStep,
+    presets, error, draft, preset, shape, problems, problemFor, valid, lines, seqLen, tokensPerStep,
     estimate, estimateError, estimating, calibration: calibrated, calibrating, calibrationError, expectedSeconds,
     load, choosePreset, setModelField, setTrainField, chooseDataset, refreshEstimate, calibrate,
   }

@@ -1,6 +1,7 @@
 // crossentropy: softmax over the vocabulary fused with the negative log-likelihood.
 //   probs[n,:] = softmax(logits[n,:]);  losses[n] = -log probs[n, targets[n]]
 // losses (N), probs (N,V) saved for backward, logits (N,V), targets (N)
+// A negative target (kIgnoreTarget: a padding position) has no loss and no gradient.
 #include <cmath>
 
 #include "kernels/ref/ref.h"
@@ -24,7 +25,7 @@ void crossentropy_forward_ref(float * losses, float * probs, const float * logit
         float inv = 1.0f / sum;
         for (int i = 0; i < V; i++) p[i] *= inv;
         // log-sum-exp form keeps the loss finite even when the target's probability underflows
-        losses[n] = std::log(sum) + maxv - z[targets[n]];
+        losses[n] = targets[n] < 0 ? 0.0f : std::log(sum) + maxv - z[targets[n]];
     }
 }
 
@@ -33,6 +34,7 @@ void crossentropy_backward_ref(float * dlogits, const float * probs, const int *
                                int V) {
 #pragma omp parallel for schedule(static)
     for (size_t n = 0; n < N; n++) {
+        if (targets[n] < 0) continue;
         const float * p = probs + n * V;
         float * d = dlogits + n * V;
         for (int i = 0; i < V; i++) d[i] += dloss * p[i];

@@ -50,6 +50,8 @@ void residual_backward_ref(float * da, float * db, const float * dout, size_t N)
 void concat_forward_ref(float * out, const float * a, const float * b, size_t N, int CA, int CB);
 void concat_backward_ref(float * da, float * db, const float * dout, size_t N, int CA, int CB);
 
+// A negative target (a padding row after a line that is its own sequence) has no loss and no gradient.
+inline constexpr int kIgnoreTarget = -1;
 void crossentropy_forward_ref(float * losses, float * probs, const float * logits, const int * targets, size_t N, int V);
 void crossentropy_backward_ref(float * dlogits, const float * probs, const int * targets, float dloss, size_t N,
                                int V);

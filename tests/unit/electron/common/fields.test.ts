@@ -1,6 +1,6 @@
 // The field tables' checks: the one validation the back end and the Model window share.
 import { describe, expect, it } from 'vitest'
-import { checkFields, FieldError, modelFields, modelProblems, samplingFields, trainFields, trainProblems } from '../../../../electron/common/fields'
+import { checkFields, FieldError, lineSettings, modelFields, modelProblems, samplingFields, trainFields, trainProblems, trainSequenceLength } from '../../../../electron/common/fields'
 
 describe('fields', () => {
   it('takes known fields in bounds, drops undefined ones, passes the extra keys allowed, and names what it refuses', () => {
@@ -35,5 +35,22 @@ describe('fields', () => {
     expect(modelProblems({ ...micro, numHeads: 0 })).toEqual([{ key: 'numHeads', message: 'Attention heads must be between 1 and 256' }])
     expect(trainProblems({ lr: 1e-3, minLr: 1e-2 })).toEqual([{ key: 'minLr', message: 'Final learning rate cannot exceed the learning rate' }])
     expect(trainProblems({ valFraction: 0, beta2: 1 }).map((p) => p.key)).toEqual(['valFraction', 'beta2'])
+  })
+
+  it('resolves how a run treats lines and its sequence length, as the back end and the Model window both show', () => {
+    // a list of lines (the catalog's names): whole lines held out unless told otherwise; a line per sequence when asked
+    expect(lineSettings({}, true)).toEqual({ splitLines: true, lineSequences: false })
+    expect(lineSettings({ splitLines: false }, true)).toEqual({ splitLines: false, lineSequences: false })
+    expect(lineSettings({ lineSequences: true }, true)).toEqual({ splitLines: true, lineSequences: true })
+    // any other text: neither, and each line its own sequence holds out whole lines
+    expect(lineSettings({}, false)).toEqual({ splitLines: false, lineSequences: false })
+    expect(lineSettings({ lineSequences: true }, false)).toEqual({ splitLines: true, lineSequences: true })
+    expect(trainProblems({ lineSequences: true, splitLines: false })).toEqual([{ key: 'lineSequences', message: 'Each line its own sequence needs "Hold out whole lines" on' }])
+    // the longest line when a row is a line and it fits; else the seqLen asked, else the context
+    expect(trainSequenceLength({ lineSequences: true }, 64, true, 16)).toBe(16)
+    expect(trainSequenceLength({}, 64, true, 16)).toBe(64)
+    expect(trainSequenceLength({ seqLen: 32, lineSequences: true }, 64, true, 16)).toBe(32)
+    expect(trainSequenceLength({ lineSequences: true }, 8, true, 16)).toBe(8) // too long to fit: the engine refuses it by name
+    expect(trainSequenceLength({ lineSequences: true }, 64, true, undefined)).toBe(64)
   })
 })

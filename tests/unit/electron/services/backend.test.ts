@@ -123,6 +123,14 @@ describe('back end', () => {
     expect(q.tokens).toBeGreaterThan(lines.length * 0.09) // about a tenth, in whole lines
     expect(q.tokens).toBeLessThan(lines.length * 0.11)
     await expect(backend.handlers.training.start({ datasetId: listId, train: { splitLines: 'yes' } as never })).rejects.toMatchObject({ code: 'BAD_REQUEST' })
+    // each line its own sequence (it holds out whole lines): its passes evaluation scores every val character from its own line
+    const seq = await backend.handlers.training.start({ datasetId: listId, model: tinyModel, train: { ...tinyTrain, steps: 6, lineSequences: true } })
+    const seqDone = await waitFor(() => ofRun(seq.runId).find((e) => e.type === 'finished'), 'the run with a line per sequence')
+    expect(seqDone.type === 'finished' && seqDone.run.train).toMatchObject({ splitLines: true, lineSequences: true })
+    const qs = await backend.handlers.checkpoints.evaluatePasses({ checkpointId: seq.checkpointId, maxPasses: 1 })
+    expect(qs.tokens).toBeGreaterThan(lines.length * 0.09)
+    expect(qs.tokens).toBeLessThan(lines.length * 0.11)
+    await expect(backend.handlers.training.start({ datasetId: listId, train: { lineSequences: true, splitLines: false } })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('split_lines') })
   })
 
   it('after an app restart, a run that was training shows as interrupted', async () => {

@@ -109,6 +109,12 @@ describe('models service', () => {
     // the vocabulary: the dataset's characters plus the 3 special tokens
     const stats = (await datasets.list()).find((d) => d.id === datasetId)!.stats!
     expect(await models.estimate({ datasetId, preset: 'micro' })).toMatchObject({ vocabSize: stats.vocabularySize + 3, memory: { data: stats.bytes + 4 * stats.characters } })
+    // each line its own sequence: a row as long as the longest line, as the run will train, not the context of 64
+    const names = (await datasets.import({ name: 'names', text: 'anna\nbo\nchristopher\n'.repeat(400) })).id
+    expect(await models.estimate({ datasetId: names, preset: 'micro', train: { lineSequences: true } })).toMatchObject({ seqLen: 12 })
+    expect(await models.estimate({ datasetId: names, preset: 'micro' })).toMatchObject({ seqLen: 64 })
+    expect(await models.estimate({ datasetId: names, preset: 'micro', model: { maxSeqLen: 8 }, train: { lineSequences: true } })).toMatchObject({ seqLen: 8 })
+    await expect(models.calibrate({ datasetId: names, preset: 'micro', train: { lineSequences: true, splitLines: false }, seconds: 0.2 })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('split_lines') })
     // and the engine process reports the field tables fields.ts holds
     const specs = await engine.call('engine.fieldSpecs', undefined)
     expect(specs.model.map((s) => s.key)).toEqual(Object.keys(modelFields))

@@ -12,6 +12,8 @@ describe('textStats', () => {
     expect(textStats('héllo\nwörld 😀\n')).toEqual({
       bytes: 19,
       lines: 2,
+      longestLine: 8, // "wörld 😀\n"
+
       characters: 14,
       vocabularySize: 11,
       histogram: [
@@ -36,7 +38,14 @@ describe('textStats', () => {
     expect(textStats('a\n').lines).toBe(1)
     expect(textStats('a\n\nb').lines).toBe(3)
     expect(textStats('\n').lines).toBe(1)
-    expect(textStats('')).toEqual({ bytes: 0, lines: 0, characters: 0, vocabularySize: 0, histogram: [] })
+    expect(textStats('')).toEqual({ bytes: 0, lines: 0, longestLine: 0, characters: 0, vocabularySize: 0, histogram: [] })
+  })
+
+  it('measures the longest line in characters with its break, a last line without one counting one', () => {
+    expect(textStats('ab\nc').longestLine).toBe(3)
+    expect(textStats('a\n\nbcd').longestLine).toBe(4)
+    expect(textStats('\n').longestLine).toBe(1)
+    expect(textStats('😀é\nx\n').longestLine).toBe(3) // code points, not code units or bytes
   })
 
   it('counts a lone surrogate as one character of 3 bytes, as UTF-8 encoders write it', () => {
@@ -44,6 +53,7 @@ describe('textStats', () => {
     expect(textStats(s)).toEqual({
       bytes: Buffer.byteLength(s),
       lines: 1,
+      longestLine: 5,
       characters: 4,
       vocabularySize: 4,
       histogram: [
