@@ -81,6 +81,7 @@ export const trainFields = {
   beta1: { kind: 'number', min: 0, max: 1, label: 'Adam beta1', help: 'Momentum of the gradient average.' },
   beta2: { kind: 'number', min: 0, max: 1, label: 'Adam beta2', help: 'Momentum of the squared-gradient average.' },
   gradClip: { kind: 'number', min: 0, max: 1e6, label: 'Gradient clip', help: 'Largest gradient norm; 0 turns clipping off.' },
+  dropout: { kind: 'number', min: 0, max: 1, label: 'Dropout', help: 'Share of activations zeroed while training, against overfitting a small text; 0 is off.' },
   evalInterval: { kind: 'int', min: 0, max: INT_MAX, label: 'Eval every', help: 'Steps between validation losses; 0 only at the end.' },
   evalBatches: { kind: 'int', min: 1, max: 100000, label: 'Eval batches', help: 'Batches of held-out text per validation.' },
   valFraction: { kind: 'number', min: 0, max: 0.5, label: 'Validation share', help: 'The part of the text held out to measure the model: its tail, or whole lines.' },
@@ -240,7 +241,7 @@ export function trainProblems(t: TrainSettings): FieldProblem[] {
     out.push({ key: 'minLr', message: 'Final learning rate cannot exceed the learning rate' })
   if (t.valFraction !== undefined && !bad.has('valFraction') && (t.valFraction <= 0 || t.valFraction >= 0.5))
     out.push({ key: 'valFraction', message: 'Validation share must be above 0 and below 0.5' })
-  for (const k of ['weightDecay', 'beta1', 'beta2'] as const)
+  for (const k of ['weightDecay', 'beta1', 'beta2', 'dropout'] as const)
     if (t[k] !== undefined && !bad.has(k) && t[k] >= 1) out.push({ key: k, message: `${trainFields[k].label} must be below 1` })
   if (t.lineSequences === true && t.splitLines === false)
     out.push({ key: 'lineSequences', message: `${trainFields.lineSequences.label} needs "${trainFields.splitLines.label}" on` })

@@ -134,6 +134,7 @@ const std::vector<Field<TrainConfig>> & train_table() {
         F("beta1",        0, 1,                  [](C & c) -> Slot { return &c.beta1; }),
         F("beta2",        0, 1,                  [](C & c) -> Slot { return &c.beta2; }),
         F("gradClip",     0, 1e6,                [](C & c) -> Slot { return &c.grad_clip; }),
+        F("dropout",      0, 1,                  [](C & c) -> Slot { return &c.dropout; }),
         F("evalInterval", limits::eval_interval, [](C & c) -> Slot { return &c.eval_interval; }),
         F("evalBatches",  limits::eval_batches,  [](C & c) -> Slot { return &c.eval_batches; }),
         F("valFraction",  0, 0.5,                [](C & c) -> Slot { return &c.val_fraction; }),

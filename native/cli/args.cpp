@@ -119,6 +119,8 @@ const std::vector<Flag> & flags() {
         float_flag("beta1", TR, "AdamW beta1 (default 0.9)", [](O & o) -> float & { return o.train.beta1; });
         float_flag("beta2", TR, "AdamW beta2 (default 0.99)", [](O & o) -> float & { return o.train.beta2; });
         float_flag("grad_clip", TR, "clip the global gradient norm to this; 0 = off (default 1)", [](O & o) -> float & { return o.train.grad_clip; });
+        float_flag("dropout", TR, "dropout on the embeddings and residual branches while training, in [0, 1) (default 0)",
+                   [](O & o) -> float & { return o.train.dropout; });
         field_flag(limits::eval_interval, TR, "val loss every N steps; 0 = at the end only (default 100)",
                  [](O & o) -> int & { return o.train.eval_interval; });
         field_flag(limits::eval_batches, TR, "batches per val evaluation (default 8)", [](O & o) -> int & { return o.train.eval_batches; });

@@ -35,5 +35,6 @@ void load_model(const CliOptions & o, LoadedModel & lm);
 int print_generation(const LoadedModel & lm, const CliOptions & o, const std::string & prompt);
 std::string format_duration(double seconds);
 std::string with_commas(double v);  // 12,345
+std::string format_float(float v);  // as it was given: 0.1, not 0.1000000015
 
 }  // namespace mg

@@ -32,12 +32,6 @@ static std::string json_number(double v) {
     return buf;
 }
 
-static std::string json_float(float v) {  // a float field as it was given: 0.1, not 0.1000000015
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.7g", double(v));
-    return buf;
-}
-
 static void print_json(const CliOptions & o, const EvalReport & rep) {
     const EvalResult & r = rep.result;
     const bool val = o.split == "val";
@@ -49,7 +43,7 @@ static void print_json(const CliOptions & o, const EvalReport & rep) {
     field("checkpoint", json_string(o.load_checkpoint));
     field("data", json_string(o.data));
     field("split", json_string(o.split));
-    field("val_fraction", val ? json_float(rep.val_fraction) : "null");
+    field("val_fraction", val ? format_float(rep.val_fraction) : "null");
     field("split_lines", rep.split_lines ? "true" : "false");
     field("line_sequences", rep.line_sequences ? "true" : "false");
     field("data_tokens", std::to_string(rep.data_tokens));
@@ -59,7 +53,7 @@ static void print_json(const CliOptions & o, const EvalReport & rep) {
     field("seq_len", std::to_string(r.seq_len));
     field("passes", std::to_string(r.passes));
     field("adaptive", r.adaptive ? "true" : "false");
-    field("kl_threshold", r.adaptive ? json_float(o.generate.kl_threshold) : "null");
+    field("kl_threshold", r.adaptive ? format_float(o.generate.kl_threshold) : "null");
     field("mean_passes", json_number(r.mean_passes));
     field("loss", json_number(r.loss));
     field("bits_per_char", json_number(r.bits_per_char));
@@ -73,14 +67,14 @@ static void print_json(const CliOptions & o, const EvalReport & rep) {
 static void print_text(const CliOptions & o, const EvalReport & rep) {
     const EvalResult & r = rep.result;
     std::string what = o.split != "val" ? "the whole text"
-                       : rep.split_lines ? "val split (" + json_float(100.0f * rep.val_fraction) + "% in whole lines, the run's seeded choice)"
-                                         : "val split (the last " + json_float(100.0f * rep.val_fraction) + "%)";
+                       : rep.split_lines ? "val split (" + format_float(100.0f * rep.val_fraction) + "% in whole lines, the run's seeded choice)"
+                                         : "val split (the last " + format_float(100.0f * rep.val_fraction) + "%)";
     std::printf("eval: %s on %s, %s: %s of %s characters\n", o.load_checkpoint.c_str(), o.data.c_str(), what.c_str(),
                 with_commas(double(rep.split_end - rep.split_begin)).c_str(), with_commas(double(rep.data_tokens)).c_str());
     if (o.split == "val" && rep.data_is_training_data && !*rep.data_is_training_data)
         std::printf("note: this is not the text the checkpoint was trained on, so its tail is not the run's held-out part\n");
     std::string passes = r.adaptive ? "adaptive, at most " + std::to_string(r.passes) + " (KL < " +
-                                          json_float(o.generate.kl_threshold) + ")"
+                                          format_float(o.generate.kl_threshold) + ")"
                                     : std::to_string(r.passes);
     std::printf("passes %s, mean %.2f | %s tokens in %s windows of %s%d | %d threads\n", passes.c_str(), r.mean_passes,
                 with_commas(double(r.tokens)).c_str(), with_commas(double(r.windows)).c_str(),

@@ -111,8 +111,9 @@ int cmd_info(const CliOptions & o) {
     std::printf("vocabulary: %d tokens (3 special + %zu characters): %s%s\n", ck.tokenizer.vocab_size(),
                 ck.tokenizer.chars().size(), sample.c_str(), ck.tokenizer.chars().size() > 80 ? " ..." : "");
     if (ck.has_train_state)
-        std::printf("training state: step %d of %d, batch %d, lr %.1e (resumable with --resume)\n", ck.train.step,
-                    ck.train.config.steps, ck.train.config.batch_size, ck.train.config.lr);
+        std::printf("training state: step %d of %d, batch %d, lr %.1e%s (resumable with --resume)\n", ck.train.step,
+                    ck.train.config.steps, ck.train.config.batch_size, ck.train.config.lr,
+                    ck.train.config.dropout > 0 ? (", dropout " + format_float(ck.train.config.dropout)).c_str() : "");
     else
         std::printf("training state: none (weights only)\n");
     if (ck.has_split || ck.has_train_state)

@@ -51,6 +51,12 @@ std::string with_commas(double v) {
     return s;
 }
 
+std::string format_float(float v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.7g", double(v));
+    return buf;
+}
+
 static const char * const kArchitectureFlags[] = {"preset", "embed_dim", "num_layers", "num_heads",
                                                    "max_seq_len", "hidden_dim", "prelude_layers", "coda_layers"};
 
@@ -109,10 +115,10 @@ static void print_start(const SessionStart & s, const std::string & source, CliM
         std::printf("val split: %s whole lines (of %s) chosen with seed %llu, the lines shuffled%s\n",
                     with_commas(double(s.val_lines)).c_str(), with_commas(double(s.val_lines + s.train_lines)).c_str(),
                     (unsigned long long)s.train.seed, tc.line_sequences ? "; each line its own sequence" : "");
-    std::printf("training: steps %d%s, batch %d x %d%s, lr %.1e, %d threads, kernels %s\n", tc.steps,
+    std::printf("training: steps %d%s, batch %d x %d%s, lr %.1e%s, %d threads, kernels %s\n", tc.steps,
                 s.step ? (" (resuming after step " + std::to_string(s.step) + ")").c_str() : "", tc.batch_size,
                 s.seq_len, tc.grad_accum > 1 ? (", accumulate " + std::to_string(tc.grad_accum)).c_str() : "", tc.lr,
-                omp_get_max_threads(), MG_KERNELS_ISA);
+                tc.dropout > 0 ? (", dropout " + format_float(tc.dropout)).c_str() : "", omp_get_max_threads(), MG_KERNELS_ISA);
     std::printf("memory: about %s%s\n", describe_memory_plan(s.memory).c_str(),
                 s.memory_available ? (", " + format_bytes(s.memory_available) + " available").c_str() : "");
     if (s.save_path.empty() && mode == CliMode::Train)

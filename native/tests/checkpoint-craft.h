@@ -92,11 +92,20 @@ inline void remove_section(std::string & f, const char * tag) {
 // CONF's fields in file order (10 int32, then mean_passes as a float at index 10).
 inline size_t conf_field(const std::string & f, int i) { return find(f, "CONF").data + size_t(i) * 4; }
 // TRST's int32 fields: steps, batch_size, seq_len, grad_accum, warmup_steps, eval_interval,
-// eval_batches, step; then 8 floats; then 7 u64 (seed, rng[4], data_hash, data_tokens); m; v.
+// eval_batches, step; then 9 floats (lr, min_lr, weight_decay, beta1, beta2, adam_eps,
+// grad_clip, val_fraction, dropout); then 7 u64 (seed, rng[4], data_hash, data_tokens); m; v.
 inline size_t trst_int(const std::string & f, int i) { return find(f, "TRST").data + size_t(i) * 4; }
 inline size_t trst_float(const std::string & f, int i) { return find(f, "TRST").data + 32 + size_t(i) * 4; }
-inline size_t trst_word(const std::string & f, int i) { return find(f, "TRST").data + 64 + size_t(i) * 8; }
-inline size_t trst_m(const std::string & f) { return find(f, "TRST").data + 120; }
+inline size_t trst_word(const std::string & f, int i) { return find(f, "TRST").data + 68 + size_t(i) * 8; }
+inline size_t trst_m(const std::string & f) { return find(f, "TRST").data + 124; }
+// The TRST of a file written before dropout: 8 floats, the dropout cut out.
+inline void trst_before_dropout(std::string & f) {
+    Section s = find(f, "TRST");
+    f.erase(trst_float(f, 8), 4);
+    put<uint64_t>(f, s.head + 4, s.len - 4);
+    fix_payload(f);
+    reseal(f);
+}
 inline size_t vocab_char(const std::string & f, size_t i) { return find(f, "VOCB").data + 8 + i * 4; }
 inline size_t weight(const std::string & f, size_t i) { return find(f, "WGHT").data + i * 4; }
 

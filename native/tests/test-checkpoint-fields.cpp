@@ -59,6 +59,7 @@ int main() {
     TrainState st;
     st.config.steps = 77;
     st.config.batch_size = 4;
+    st.config.dropout = 0.125f;
     st.step = 12;
     st.rng = Rng(99);
     st.m.assign(m.num_params, 0.5f);
@@ -73,6 +74,14 @@ int main() {
         EXPECT(same == good);
         mgcraft::write_file(dir + "/same.bin", same);
         EXPECT(checkpoint_load(dir + "/same.bin").train.step == 12);
+        EXPECT(checkpoint_load(dir + "/same.bin").train.config.dropout == 0.125f);
+        // a file from before dropout (8 floats in TRST) still loads: no dropout, the rest as it was
+        std::string older = good;
+        mgcraft::trst_before_dropout(older);
+        mgcraft::write_file(dir + "/older.bin", older);
+        Checkpoint ok = checkpoint_load(dir + "/older.bin");
+        EXPECT(ok.train.step == 12 && ok.train.config.dropout == 0.0f && ok.train.config.batch_size == 4 &&
+               ok.train.rng.s[0] == st.rng.s[0] && ok.train.m == st.m && ok.train.v == st.v);
     }
 
     // --- 12: a config whose parameter count overflows 64 bits, with a weights section of the
@@ -117,6 +126,8 @@ int main() {
     expect_refused(dir, good, "warmup_steps -1", trst(4, -1), "--warmup_steps must be at least 0");
     expect_refused(dir, good, "lr NaN",
                    [&](std::string & f) { put<float>(f, mgcraft::trst_float(f, 0), std::nanf("")); }, "--lr must be in (0, 1)");
+    expect_refused(dir, good, "dropout 1",
+                   [&](std::string & f) { put<float>(f, mgcraft::trst_float(f, 8), 1.0f); }, "--dropout must be in [0, 1)");
     expect_refused(dir, good, "adam_eps infinite",
                    [&](std::string & f) { put<float>(f, mgcraft::trst_float(f, 5), INFINITY); }, "adam_eps");
     expect_refused(dir, good, "rng all zeros",

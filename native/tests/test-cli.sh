@@ -49,6 +49,9 @@ expect "--eval scores each line of that run's val split alone" 0 '"line_sequence
   $MG --eval --checkpoint "$W/seq.best.bin" --data "$W/names.txt" --json
 expect "--line_sequences refuses a line longer than the context, by name" 2 "the longest line holds 101 characters" -- \
   bash -c "{ cat '$W/names.txt'; printf '%0100d\\n' 0; } > '$W/long.txt'; $MG --train --data '$W/long.txt' --steps 2 $SMALL --line_sequences"
+expect "--dropout trains with dropout, and --info says so" 0 "dropout 0.1 (resumable" -- \
+  bash -c "$MG --train --data '$D' --steps 4 $SMALL --dropout 0.1 --save_checkpoint '$W/drop.bin' >/dev/null && $MG --info --checkpoint '$W/drop.bin'"
+expect "--dropout must be below 1" 1 "--dropout must be in [0, 1)" -- $MG --train --data "$D" --steps 2 $SMALL --dropout 1
 expect "training prints step, loss, val, lr, tok/s, ETA" 0 "| val " -- \
   $MG --train --data "$D" --steps 10 $SMALL
 out=$($MG --train --data "$D" --steps 10 $SMALL 2>&1)

@@ -61,14 +61,14 @@ static int rss_child(const char * preset) {
     return 0;
 }
 
-static void check_exact(const char * what, ModelConfig c, int B, int T) {
+static void check_exact(const char * what, ModelConfig c, int B, int T, float dropout = 0) {
     Tokenizer tok = Tokenizer::ascii();
     c.vocab_size = tok.vocab_size();
     GPT m;
     gpt_build(m, c);
     gpt_init_weights(m, 3);
     gpt_enable_grads(m);
-    TapePlan plan = plan_tape(c, B, T);
+    TapePlan plan = plan_tape(c, B, T, dropout > 0);
     Tape tape;
     tape.reserve(plan.acts, plan.grads);
     Rng rng(7);
@@ -77,6 +77,7 @@ static void check_exact(const char * what, ModelConfig c, int B, int T) {
     PassPlan pp;
     pp.passes = c.recurrent() ? c.max_passes : 1;
     pp.grad_passes = c.backprop_passes;
+    pp.dropout = dropout, pp.dropout_seed = 99;
     gpt_forward_loss(m, tape, inp.data(), tgt.data(), B, T, pp, 1.0f);
     const size_t entries = tape.num_entries();
     tape.backward();
@@ -113,6 +114,8 @@ int main(int argc, char ** argv) {
         ModelConfig plain = c;
         plain.max_passes = 1, plain.mean_passes = 1, plain.backprop_passes = 1;
         check_exact("plain GPT", plain, 4, 12);
+        check_exact("plain GPT, dropout", plain, 4, 12, 0.2f);
+        check_exact("recursive, 2 of 4 taped, dropout", c, 3, 12, 0.1f);
         ModelConfig core = c;
         core.num_layers = 2, core.prelude_layers = 0, core.coda_layers = 0, core.max_passes = 5, core.backprop_passes = 1;
         core.mean_passes = 3;

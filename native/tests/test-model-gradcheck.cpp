@@ -35,7 +35,7 @@ static void randomize(GPT & m, Rng & rng) {
     }
 }
 
-static bool check_model(const char * name, bool recurrent, int passes, int grad_passes) {
+static bool check_model(const char * name, bool recurrent, int passes, int grad_passes, float dropout = 0) {
     const int B = 2, T = 5;
     GPT m;
     gpt_build(m, tiny(recurrent));
@@ -52,6 +52,7 @@ static bool check_model(const char * name, bool recurrent, int passes, int grad_
     plan.passes = passes;
     plan.grad_passes = grad_passes;
     plan.detached_state = recurrent ? frozen.data() : nullptr;
+    plan.dropout = dropout, plan.dropout_seed = 4242;  // the numeric objective draws the same masks
     gpt_zero_grads(m);
     float loss = gpt_forward_loss(m, tape, inp.data(), tgt.data(), B, T, plan, 1.0f);
     tape.backward();
@@ -61,6 +62,7 @@ static bool check_model(const char * name, bool recurrent, int passes, int grad_
     numeric_plan.passes = grad_passes;
     numeric_plan.init_state = (recurrent && grad_passes < passes) ? frozen.data() : nullptr;
     if (!numeric_plan.init_state) numeric_plan.passes = passes;
+    numeric_plan.dropout = dropout, numeric_plan.dropout_seed = 4242;
     auto objective = [&] {
         tape.reset();
         tape.recording = false;
@@ -88,5 +90,7 @@ int main() {
     EXPECT(check_model("rec3-full", true, 3, 3));
     EXPECT(check_model("rec3-k2", true, 3, 2));
     EXPECT(check_model("rec1", true, 1, 1));
+    EXPECT(check_model("plain, dropout 0.3", false, 1, 1, 0.3f));
+    EXPECT(check_model("rec3-full, dropout 0.2", true, 3, 3, 0.2f));
     return finish("test-model-gradcheck");
 }

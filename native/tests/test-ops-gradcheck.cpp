@@ -89,6 +89,32 @@ int main() {
         EXPECT(check_op("concat", {&a, &b}, [&](Tape & t) { return op_concat(t, &a.t, &b.t); }));
     }
     {
+        Leaf x(5, 9, rng);
+        EXPECT(check_op("dropout", {&x}, [&](Tape & t) { return op_dropout(t, &x.t, 0.3f, 77); }));
+        // the mask: about 1 - p kept, scaled by 1 / (1 - p), the same for a seed, another for another seed
+        const size_t N = 200000;
+        std::vector<float> ones(N, 1.0f), a(N), b(N), c(N);
+        dropout_forward(a.data(), ones.data(), 0.25f, 5, N);
+        dropout_forward(b.data(), ones.data(), 0.25f, 5, N);
+        dropout_forward(c.data(), ones.data(), 0.25f, 6, N);
+        size_t kept = 0, same = 0;
+        bool scaled = true;
+        for (size_t i = 0; i < N; i++) {
+            kept += a[i] != 0.0f;
+            same += (a[i] != 0.0f) == (c[i] != 0.0f);
+            scaled &= a[i] == 0.0f || std::fabs(a[i] - 1.0f / 0.75f) < 1e-6f;
+        }
+        std::printf("  dropout 0.25: kept %.4f, the same as another seed's mask %.4f\n", double(kept) / N, double(same) / N);
+        EXPECT(a == b && scaled);
+        EXPECT(std::fabs(double(kept) / N - 0.75) < 0.005);
+        EXPECT(std::fabs(double(same) / N - (0.75 * 0.75 + 0.25 * 0.25)) < 0.005);  // independent masks
+        std::vector<float> zero(N, 0.0f), d(N, 0.0f);
+        dropout_forward(zero.data(), ones.data(), 0.0f, 5, N);
+        EXPECT(zero == ones);  // p = 0 keeps everything
+        dropout_backward(d.data(), ones.data(), 0.25f, 5, N);
+        EXPECT(d == a);  // the backward's mask is the forward's
+    }
+    {
         // crossentropy: the objective is the mean loss itself
         const int N = 6, V = 7;
         Leaf logits(N, V, rng, 2.0f);

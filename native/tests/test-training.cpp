@@ -92,6 +92,34 @@ int main() {
         gpt_from_checkpoint(r2, ck2);
         EXPECT_ERROR(Trainer(r2, std::move(st2), other), "not the data");
     }
+    // --- dropout: its masks come from the run's generator, so a resumed run still matches bitwise,
+    // and it changes the run (it is not a no-op)
+    {
+        TrainConfig dc = tc;
+        dc.dropout = 0.2f;
+        GPT u, c;
+        fresh(u);
+        fresh(c);
+        std::vector<float> losses;
+        Trainer tu(u, dc, tokens);
+        while (!tu.done()) losses.push_back(tu.step().train_loss);
+        {
+            Trainer t1(c, dc, tokens);
+            for (int s = 0; s < 13; s++) t1.step();
+            checkpoint_save(path, c, tok, &t1.state());
+        }
+        Checkpoint ck = checkpoint_load(path);
+        EXPECT(ck.train.config.dropout == 0.2f);
+        GPT r;
+        TrainState st = std::move(ck.train);
+        gpt_from_checkpoint(r, ck);
+        Trainer tr(r, std::move(st), tokens);
+        bool same = true;
+        for (int s = 13; !tr.done(); s++) same &= tr.step().train_loss == losses[s];
+        EXPECT_MSG(same && r.params == u.params, "a resumed run with dropout must match the uninterrupted one bitwise");
+        EXPECT_MSG(losses != a_losses && u.params != a.params, "dropout 0.2 changed nothing");
+        EXPECT_MSG(std::fabs(tu.evaluate() - Trainer(u, tc, tokens).evaluate()) < 1e-6, "evaluation must not drop out");
+    }
     std::remove(path.c_str());
 
     // --- at 2 threads too, two runs agree (the kernels split work by rows, not by thread count)

@@ -121,6 +121,23 @@ Tensor * op_concat(Tape & tape, Tensor * a, Tensor * b) {
     return out;
 }
 
+Tensor * op_dropout(Tape & tape, Tensor * x, float p, uint64_t seed) {
+    MG_CHECK(p >= 0.0f && p < 1.0f, "dropout: p must be in [0, 1)");
+    bool g = wants_grad(tape, x);
+    Tensor * out = tape.new_tensor(x->rows, x->cols, g);
+    {
+        ProfileScope timed(OP_KIND_DROPOUT, false);
+        dropout_forward(out->data, x->data, p, seed, x->size());
+    }
+    if (g) {
+        TapeEntry e = entry(OP_KIND_DROPOUT, out, x);
+        e.scale = p;
+        e.seed = seed;
+        tape.push(e);
+    }
+    return out;
+}
+
 float op_crossentropy(Tape & tape, Tensor * logits, const int * targets, float scale) {
     const size_t N = logits->rows;
     const int V = logits->cols;

@@ -8,8 +8,8 @@ OpProfile & op_profile() {
 }
 
 const char * op_kind_name(int kind) {
-    static const char * const names[kProfileSlots] = {"encoder", "matmul",  "rmsnorm",      "attention",
-                                                      "gelu",    "residual", "concat", "crossentropy", "adamw"};
+    static const char * const names[kProfileSlots] = {"encoder", "matmul", "rmsnorm",      "attention", "gelu",
+                                                      "residual", "concat", "crossentropy", "dropout",   "adamw"};
     return kind >= 0 && kind < kProfileSlots ? names[kind] : "?";
 }
 

@@ -110,6 +110,9 @@ void Tape::backward(Tensor * out, const float * dout) {
             case OP_KIND_RESIDUAL:
                 residual_backward(da, db, dout, a->size());
                 break;
+            case OP_KIND_DROPOUT:
+                dropout_backward(da, dout, e.scale, e.seed, a->size());
+                break;
             case OP_KIND_CONCAT:
                 concat_backward(da, db, dout, a->rows, a->cols, b->cols);
                 break;

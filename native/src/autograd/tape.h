@@ -8,6 +8,7 @@
 // reuses the same memory every time.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include "core/arena.h"
@@ -37,6 +38,7 @@ enum OpKind {
     OP_KIND_RESIDUAL,
     OP_KIND_CONCAT,
     OP_KIND_CROSSENTROPY,
+    OP_KIND_DROPOUT,
     OP_KIND_COUNT,
 };
 
@@ -47,7 +49,8 @@ struct TapeEntry {
     float * saved;        // rmsnorm: rstd (N); attention: att (B,NH,T,T); crossentropy: probs (N,V)
     const int * ids;      // encoder: tokens (B,T); crossentropy: targets (N)
     int B, T, NH;
-    float scale;          // crossentropy: d(objective)/d(each counted row's loss)
+    float scale;          // crossentropy: d(objective)/d(each counted row's loss); dropout: p
+    uint64_t seed;        // dropout: the mask's
 };
 
 class Tape {

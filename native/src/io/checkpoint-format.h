@@ -15,10 +15,13 @@ inline constexpr uint64_t kSectionHead = 12;   // tag, u64 length
 inline constexpr size_t kConfInts = 10;
 inline constexpr uint64_t kConfBytes = kConfInts * 4 + 4;
 // TRST: steps, batch_size, seq_len, grad_accum, warmup_steps, eval_interval, eval_batches, step
-// as int32; lr, min_lr, weight_decay, beta1, beta2, adam_eps, grad_clip, val_fraction as float;
-// seed, rng[4], data_hash, data_tokens as u64; then AdamW m and v (float32, the flat layout)
-inline constexpr size_t kTrainInts = 8, kTrainFloats = 8, kTrainWords = 7;
+// as int32; lr, min_lr, weight_decay, beta1, beta2, adam_eps, grad_clip, val_fraction, dropout as
+// float; seed, rng[4], data_hash, data_tokens as u64; then AdamW m and v (float32, the flat layout).
+// Files from before dropout have 8 floats (no dropout, which reads as 0); the section's length
+// tells the two apart (they differ by 4 bytes, the moments by multiples of 8).
+inline constexpr size_t kTrainInts = 8, kTrainFloats = 9, kTrainWords = 7;
 inline constexpr uint64_t kTrainFixedBytes = kTrainInts * 4 + kTrainFloats * 4 + kTrainWords * 8;
+inline constexpr uint64_t kTrainFixedBytesBeforeDropout = kTrainFixedBytes - 4;
 // SPLT: u32 mode (0 = the tail, 1 = whole lines, 2 = whole lines, each its own sequence), seq_len as int32, val_fraction as float, seed as u64
 inline constexpr uint64_t kSplitBytes = 20;
 // BEST: step as int32, val loss as float

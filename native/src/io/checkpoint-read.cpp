@@ -118,14 +118,15 @@ const char * param_kind_of(const ModelConfig & c, size_t index) {
 }
 
 void read_train_state(Reader & r, uint64_t len, size_t n, Checkpoint & ck) {
-    if (len != kTrainFixedBytes + 8 * uint64_t(n))
+    const bool before_dropout = len == kTrainFixedBytesBeforeDropout + 8 * uint64_t(n);
+    if (len != kTrainFixedBytes + 8 * uint64_t(n) && !before_dropout)
         damaged(r.name, "the training state's size (" + std::to_string(len) + " bytes) does not match the model's " +
                             std::to_string(n) + " parameters");
     int32_t ints[kTrainInts];
-    float floats[kTrainFloats];
+    float floats[kTrainFloats] = {};  // a file from before dropout: no dropout
     uint64_t words[kTrainWords];
     r.bytes(ints, sizeof ints);
-    r.bytes(floats, sizeof floats);
+    r.bytes(floats, (before_dropout ? kTrainFloats - 1 : kTrainFloats) * sizeof(float));
     r.bytes(words, sizeof words);
     TrainState & s = ck.train;
     TrainConfig & c = s.config;
@@ -133,6 +134,7 @@ void read_train_state(Reader & r, uint64_t len, size_t n, Checkpoint & ck) {
     c.warmup_steps = ints[4], c.eval_interval = ints[5], c.eval_batches = ints[6], s.step = ints[7];
     c.lr = floats[0], c.min_lr = floats[1], c.weight_decay = floats[2], c.beta1 = floats[3];
     c.beta2 = floats[4], c.adam_eps = floats[5], c.grad_clip = floats[6], c.val_fraction = floats[7];
+    c.dropout = floats[8];
     c.seed = words[0];
     for (int i = 0; i < 4; i++) s.rng.s[i] = words[1 + i];
     s.data_hash = words[5];

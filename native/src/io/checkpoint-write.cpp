@@ -77,7 +77,7 @@ static void write_train(Writer & w, const TrainState & s, size_t n_params) {
     const int32_t ints[kTrainInts] = {c.steps, c.batch_size, c.seq_len, c.grad_accum, c.warmup_steps, c.eval_interval,
                                       c.eval_batches, s.step};
     const float floats[kTrainFloats] = {c.lr, c.min_lr, c.weight_decay, c.beta1, c.beta2, c.adam_eps, c.grad_clip,
-                                        c.val_fraction};
+                                        c.val_fraction, c.dropout};
     const uint64_t words[kTrainWords] = {c.seed, s.rng.s[0], s.rng.s[1], s.rng.s[2], s.rng.s[3], s.data_hash, s.data_tokens};
     MG_CHECK(s.m.size() == n_params && s.v.size() == n_params, "optimizer state does not match the model");
     w.section("TRST", kTrainFixedBytes + 2 * uint64_t(n_params) * sizeof(float));

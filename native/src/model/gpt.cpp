@@ -146,25 +146,37 @@ void gpt_init_weights(GPT & m, uint64_t seed) {
 // ----------------------------------------------------------------------------
 // forward
 
+// The forward's dropout sites: each call masks with its own seed (the plan's, mixed with the
+// site's number in the forward) when the plan asks for dropout; else it is the identity.
+struct DropoutSites {
+    float p;
+    uint64_t seed;
+    uint64_t next = 0;
+    Tensor * operator()(Tape & tape, Tensor * x) {
+        if (p <= 0.0f) return x;
+        return op_dropout(tape, x, p, seed ^ (++next * 0xd1b54a32d192ed03ULL));
+    }
+};
+
 // A pre-norm transformer block:
-//   x = x + attprojw . attention(qkvw . rmsnorm(x))
-//   x = x + fcprojw . gelu(fcw . rmsnorm(x))
-static Tensor * block_forward(Tape & tape, LayerViews & W, Tensor * x, int B, int T, int NH) {
+//   x = x + dropout(attprojw . attention(qkvw . rmsnorm(x)))
+//   x = x + dropout(fcprojw . gelu(fcw . rmsnorm(x)))
+static Tensor * block_forward(Tape & tape, LayerViews & W, Tensor * x, int B, int T, int NH, DropoutSites & drop) {
     Tensor * h = op_rmsnorm(tape, x, &W.ln1w);
     Tensor * qkv = op_matmul(tape, h, &W.qkvw);
     Tensor * a = op_attention(tape, qkv, B, T, NH);
-    x = op_residual(tape, x, op_matmul(tape, a, &W.attprojw));
+    x = op_residual(tape, x, drop(tape, op_matmul(tape, a, &W.attprojw)));
     h = op_rmsnorm(tape, x, &W.ln2w);
     Tensor * u = op_gelu(tape, op_matmul(tape, h, &W.fcw));
-    return op_residual(tape, x, op_matmul(tape, u, &W.fcprojw));
+    return op_residual(tape, x, drop(tape, op_matmul(tape, u, &W.fcprojw)));
 }
 
 // One recursion pass: s' = statenorm(core(adapterw . [s; e]))
-static Tensor * pass_forward(GPT & m, Tape & tape, Tensor * s, Tensor * e, int B, int T) {
+static Tensor * pass_forward(GPT & m, Tape & tape, Tensor * s, Tensor * e, int B, int T, DropoutSites & drop) {
     const ModelConfig & c = m.config;
     Tensor * x = op_matmul(tape, op_concat(tape, s, e), &m.adapterw);
     for (int l = c.prelude_layers; l < c.prelude_layers + c.core_layers(); l++)
-        x = block_forward(tape, m.layers[l], x, B, T, c.num_heads);
+        x = block_forward(tape, m.layers[l], x, B, T, c.num_heads, drop);
     return op_rmsnorm(tape, x, &m.statenormw);
 }
 
@@ -183,13 +195,15 @@ Tensor * gpt_forward(GPT & m, Tape & tape, const int * inp, int B, int T, const 
     const int C = c.embed_dim, NH = c.num_heads;
     const size_t N = size_t(B) * T;
 
-    Tensor * x = op_encoder(tape, inp, B, T, &m.wte, &m.wpe);
-    for (int l = 0; l < c.prelude_layers; l++) x = block_forward(tape, m.layers[l], x, B, T, NH);
+    MG_CHECK(plan.dropout >= 0.0f && plan.dropout < 1.0f, "dropout must be in [0, 1)");
+    DropoutSites drop{plan.dropout, plan.dropout_seed};
+    Tensor * x = drop(tape, op_encoder(tape, inp, B, T, &m.wte, &m.wpe));
+    for (int l = 0; l < c.prelude_layers; l++) x = block_forward(tape, m.layers[l], x, B, T, NH, drop);
 
     Tensor * s;
     if (!c.recurrent()) {
         for (int l = c.prelude_layers; l < c.prelude_layers + c.core_layers(); l++)
-            x = block_forward(tape, m.layers[l], x, B, T, NH);
+            x = block_forward(tape, m.layers[l], x, B, T, NH, drop);
         s = x;
     } else {
         Tensor * e = x;  // the input re-injected on every pass
@@ -205,7 +219,7 @@ Tensor * gpt_forward(GPT & m, Tape & tape, const int * inp, int B, int T, const 
             Tensor * state = tape.new_tensor(N, C, false);
             for (int p = 0; p < detached; p++) {
                 Arena::Mark mark = tape.acts.mark();
-                Tensor * next = pass_forward(m, tape, s, e, B, T);
+                Tensor * next = pass_forward(m, tape, s, e, B, T, drop);
                 std::memcpy(state->data, next->data, N * C * sizeof(float));
                 tape.acts.reset_to(mark);
                 s = state;
@@ -213,11 +227,11 @@ Tensor * gpt_forward(GPT & m, Tape & tape, const int * inp, int B, int T, const 
             tape.recording = was_recording;
         }
         if (plan.detached_state) std::memcpy(plan.detached_state, s->data, N * C * sizeof(float));
-        for (int p = 0; p < taped; p++) s = pass_forward(m, tape, s, e, B, T);
+        for (int p = 0; p < taped; p++) s = pass_forward(m, tape, s, e, B, T, drop);
     }
 
     for (int l = c.prelude_layers + c.core_layers(); l < c.num_layers; l++)
-        s = block_forward(tape, m.layers[l], s, B, T, NH);
+        s = block_forward(tape, m.layers[l], s, B, T, NH, drop);
     Tensor * h = op_rmsnorm(tape, s, &m.lnfw);
     return op_matmul(tape, h, &m.lmheadw);
 }

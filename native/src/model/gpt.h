@@ -63,6 +63,11 @@ struct PassPlan {
                           // the earlier ones run detached (truncated backprop through depth)
     const float * init_state = nullptr;  // (B*T, C) state entering the first pass; zeros when null
     float * detached_state = nullptr;    // if set, receives (B*T, C) the state after the detached passes
+    // Training only (the trainer's step sets it; evaluation and inference never do): dropout with
+    // this probability on the embeddings and on each block's two residual branches, the masks
+    // drawn from dropout_seed and each site's order in the forward.
+    float dropout = 0;
+    uint64_t dropout_seed = 0;
 };
 
 // Runs the model over inp (B,T) and returns the logits (B*T, V) on the tape.

@@ -25,6 +25,8 @@ void validate_train_config(const TrainConfig & c) {
     if (!(c.beta1 >= 0.0f && c.beta1 < 1.0f) || !(c.beta2 >= 0.0f && c.beta2 < 1.0f))
         MG_THROW("--beta1 and --beta2 must be in [0, 1)");
     if (!(c.adam_eps > 0.0f && c.adam_eps < 1.0f)) MG_THROW("adam_eps must be in (0, 1)");
+    if (!(c.dropout >= 0.0f && c.dropout < 1.0f))
+        MG_THROW_HINT("--dropout must be in [0, 1)", "0 (none) or 0.1-0.2 for a model that overfits its text");
     if (!(c.grad_clip >= 0.0f && std::isfinite(c.grad_clip))) MG_THROW_HINT("--grad_clip must be >= 0", "0 turns clipping off");
     if (!(c.val_fraction > 0.0f && c.val_fraction < 0.5f))
         MG_THROW_HINT("--val_fraction must be in (0, 0.5)", "0.1 holds out the last 10% of the text");

@@ -18,6 +18,7 @@ struct TrainConfig {
     float beta2 = 0.99f;
     float adam_eps = 1e-8f;
     float grad_clip = 1.0f;    // global gradient-norm clip; 0 = off
+    float dropout = 0.0f;      // on the embeddings and every residual branch while training (model/gpt.h PassPlan)
     int eval_interval = 100;   // val loss every N steps (and at the last step); 0 = only at the end
     int eval_batches = 8;      // batches of the val split per evaluation
     float val_fraction = 0.1f; // the tail of the data held out for validation

@@ -130,18 +130,21 @@ struct SimModel {
     const ModelConfig & c;
     SimTape & t;
     int wte, wpe, adapter, statenorm, lnf, lmhead, lw;  // lw: any layer weight (all are params)
+    bool dropout = false;  // gpt.cpp's DropoutSites: a tensor per site (the training step's only)
+
+    int drop(int x, size_t cols) { return dropout ? t.unary(x, cols) : x; }
 
     int block(int x) {
         const size_t C = c.embed_dim, H = c.hidden_dim;
         int h = t.rmsnorm(x, C, lw);
         int qkv = t.matmul(h, C, 3 * C, lw);
         int a = t.attention(qkv, C);
-        int proj = t.matmul(a, C, C, lw);
+        int proj = drop(t.matmul(a, C, C, lw), C);
         x = t.binary(x, proj, C, C, C);
         h = t.rmsnorm(x, C, lw);
         int fc = t.matmul(h, C, H, lw);
         int u = t.unary(fc, H);
-        int down = t.matmul(u, H, C, lw);
+        int down = drop(t.matmul(u, H, C, lw), C);
         return t.binary(x, down, C, C, C);
     }
     int pass(int s, int e) {
@@ -154,7 +157,7 @@ struct SimModel {
     // gpt_forward_loss with `passes` passes, `grad_passes` of them on the tape when recording
     void forward_loss(int passes, int grad_passes) {
         const size_t N = size_t(t.B) * t.T, C = c.embed_dim;
-        int x = t.encoder(c.embed_dim, wte, wpe);
+        int x = drop(t.encoder(c.embed_dim, wte, wpe), C);
         for (int l = 0; l < c.prelude_layers; l++) x = block(x);
         int s;
         if (!c.recurrent()) {
@@ -186,21 +189,21 @@ struct SimModel {
     }
 };
 
-SimTape simulate(const ModelConfig & c, int B, int T, bool recording, int passes) {
+SimTape simulate(const ModelConfig & c, int B, int T, bool recording, int passes, bool dropout = false) {
     SimTape t;
     t.B = B, t.T = T, t.NH = c.num_heads;
     t.recording = recording;
-    SimModel m{c, t, t.param(), t.param(), t.param(), t.param(), t.param(), t.param(), t.param()};
+    SimModel m{c, t, t.param(), t.param(), t.param(), t.param(), t.param(), t.param(), t.param(), dropout};
     m.forward_loss(passes, c.backprop_passes);
     return t;
 }
 
 }  // namespace
 
-TapePlan plan_tape(const ModelConfig & c, int B, int T) {
+TapePlan plan_tape(const ModelConfig & c, int B, int T, bool dropout) {
     validate_config(c);
     MG_CHECK(B >= 1 && T >= 1 && T <= c.max_seq_len, "plan_tape: bad batch shape");
-    SimTape train = simulate(c, B, T, true, c.recurrent() ? c.max_passes : 1);
+    SimTape train = simulate(c, B, T, true, c.recurrent() ? c.max_passes : 1, dropout);
     SimTape eval = simulate(c, B, T, false, c.default_passes());
     TapePlan p;
     p.acts = std::max(train.peak, eval.peak);
@@ -224,7 +227,7 @@ MemoryPlan plan_training_memory(const ModelConfig & model, const TrainConfig & t
     p.weights = n * 4;
     p.gradients = n * 4;
     p.optimizer = 2 * n * 4;
-    TapePlan t = plan_tape(model, p.batch_size, p.seq_len);
+    TapePlan t = plan_tape(model, p.batch_size, p.seq_len, train.dropout > 0);
     // both arenas, the input and target ids, and the tape's entry list (it doubles as it grows)
     p.activations = sat_add(sat_add(t.acts, t.grads), 2 * uint64_t(p.batch_size) * p.seq_len * sizeof(int) +
                                                           2 * std::max<size_t>(t.entries, 1024) * sizeof(TapeEntry));

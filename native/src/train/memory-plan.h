@@ -21,8 +21,9 @@ struct TapePlan {
     size_t grads = 0;    // the activation-gradient arena's
     size_t entries = 0;  // tape entries of the largest step
 };
-// B sequences of T tokens: the larger of a training step at the most passes and an evaluation.
-TapePlan plan_tape(const ModelConfig & model, int B, int T);
+// B sequences of T tokens: the larger of a training step at the most passes (with dropout's
+// tensors when it trains with dropout) and an evaluation.
+TapePlan plan_tape(const ModelConfig & model, int B, int T, bool dropout = false);
 // The activation arena of an inference forward and its loss (no tape, no gradients): B
 // sequences of T at `passes` passes, the high-water mark gpt_forward and the crossentropy kernel
 // reach (the whole-split evaluation, eval/evaluate.h, reserves this).

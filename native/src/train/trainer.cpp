@@ -92,7 +92,7 @@ void Trainer::setup() {
     }
     // the arenas at the size of the largest step, taken now: a run that fits its first steps
     // fits them all, and the steady state allocates nothing
-    TapePlan plan = plan_tape(mc, state_.config.batch_size, T_);
+    TapePlan plan = plan_tape(mc, state_.config.batch_size, T_, state_.config.dropout > 0);
     tape_.reserve(plan.acts, plan.grads);
     gpt_enable_grads(model_);
     inp_.resize(size_t(state_.config.batch_size) * T_);
@@ -167,11 +167,13 @@ StepStats Trainer::step() {
     PassPlan plan;
     plan.passes = st.passes;
     plan.grad_passes = model_.config.backprop_passes;
+    plan.dropout = c.dropout;
 
     gpt_zero_grads(model_);
     double loss_sum = 0;
     for (int micro = 0; micro < c.grad_accum; micro++) {
         load_batch(0, true);
+        if (c.dropout > 0) plan.dropout_seed = state_.rng.next_u64();  // drawn only with dropout: runs without it draw as before
         tape_.reset();
         loss_sum += gpt_forward_loss(model_, tape_, inp_.data(), tgt_.data(), B, T_, plan, 1.0f / float(c.grad_accum));
         tape_.backward();

@@ -67,7 +67,8 @@ describe('addon.evaluate', () => {
     expect(() => ev({ checkpointPath, dataPath: data, split: 'train' })).toThrow(RangeError)
     await expect(addon.evaluate({ checkpointPath, dataPath: data, seqLen: 64 }).done).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('max_seq_len') })
     await expect(addon.evaluate({ checkpointPath: join(tempDir(), 'none.bin'), dataPath: data }).done).rejects.toMatchObject({ code: 'ENGINE_ERROR', message: expect.stringContaining('cannot open checkpoint') })
-    const job = addon.evaluate({ checkpointPath, dataPath: data })
+    // a text long enough (4M characters) that the cancel lands while the evaluation runs
+    const job = addon.evaluate({ checkpointPath, dataPath: writeCorpus(tempDir(), 4_000_000), split: 'all' })
     job.cancel()
     await expect(job.done).rejects.toMatchObject({ code: 'CANCELLED' })
   })

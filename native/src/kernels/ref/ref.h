@@ -50,6 +50,10 @@ void residual_backward_ref(float * da, float * db, const float * dout, size_t N)
 void concat_forward_ref(float * out, const float * a, const float * b, size_t N, int CA, int CB);
 void concat_backward_ref(float * da, float * db, const float * dout, size_t N, int CA, int CB);
 
+// dropout: out = x * keep / (1 - p), the mask a pure function of (seed, index) (kernels/ref/dropout.cpp)
+void dropout_forward_ref(float * out, const float * x, float p, uint64_t seed, size_t N);
+void dropout_backward_ref(float * dx, const float * dout, float p, uint64_t seed, size_t N);
+
 // A negative target (a padding row after a line that is its own sequence) has no loss and no gradient.
 inline constexpr int kIgnoreTarget = -1;
 void crossentropy_forward_ref(float * losses, float * probs, const float * logits, const int * targets, size_t N, int V);
