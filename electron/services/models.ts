@@ -85,6 +85,9 @@ export class ModelsService {
     const model = checkedFields(() => checkFields(modelFields, req.model, 'model'))
     let train = checkedFields(() => checkFields(trainFields, req.train, 'train'))
     if (req.preset !== undefined && typeof req.preset !== 'string') throw bad('preset must be a string')
+    // the engine's rule, checked here: the calibration trains on random tokens, which have no lines
+    if (train.lineSequences === true && train.splitLines === false)
+      throw bad('train.lineSequences holds out whole lines: it needs train.splitLines on (or left out)')
     let characters: number
     let stats: DatasetStats | undefined
     let dataBytes = 0

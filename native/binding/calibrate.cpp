@@ -37,6 +37,9 @@ CalibrateResult run_calibration(const CalibrateRequest & req) {
     TrainConfig tc = req.train;
     tc.steps = INT_MAX;     // the schedule never ends while we measure
     tc.eval_interval = 0;   // and no evaluation falls inside the measurement
+    // random tokens have no lines: a step of lines as sequences does the same work on rows of
+    // seq_len (the caller gives the longest line's), so the split does not matter here
+    tc.split_lines = tc.line_sequences = false;
     const int T = sequence_length(mc, tc);
     // random tokens over the whole vocabulary: enough windows for the Trainer's split (the val
     // part holds at least one, the train part a few); what they say does not change the work

@@ -114,7 +114,9 @@ describe('models service', () => {
     expect(await models.estimate({ datasetId: names, preset: 'micro', train: { lineSequences: true } })).toMatchObject({ seqLen: 12 })
     expect(await models.estimate({ datasetId: names, preset: 'micro' })).toMatchObject({ seqLen: 64 })
     expect(await models.estimate({ datasetId: names, preset: 'micro', model: { maxSeqLen: 8 }, train: { lineSequences: true } })).toMatchObject({ seqLen: 8 })
-    await expect(models.calibrate({ datasetId: names, preset: 'micro', train: { lineSequences: true, splitLines: false }, seconds: 0.2 })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('split_lines') })
+    await expect(models.calibrate({ datasetId: names, preset: 'micro', train: { lineSequences: true, splitLines: false }, seconds: 0.2 })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('splitLines') })
+    const rows = await models.calibrate({ datasetId: names, preset: 'micro', train: { lineSequences: true, batchSize: 8 }, seconds: 0.2 })
+    expect(rows.tokensPerSec).toBeCloseTo((8 * 12 * rows.steps) / rows.seconds, 0) // rows of the longest line, 12
     // and the engine process reports the field tables fields.ts holds
     const specs = await engine.call('engine.fieldSpecs', undefined)
     expect(specs.model.map((s) => s.key)).toEqual(Object.keys(modelFields))
